@@ -1,0 +1,62 @@
+import { Data } from "effect"
+
+/**
+ * Every way a StackStorm request can fail. Each carries the `X-Request-ID` st2 answered with
+ * (when there was an answer), the request's method and path (never its query or credentials),
+ * and, for HTTP errors, st2's `faultstring`.
+ */
+interface Common {
+  readonly method: string
+  readonly path: string
+  readonly requestId?: string | undefined
+}
+interface Http extends Common {
+  readonly status: number
+  readonly faultstring: string
+}
+
+/** Why st2 answered 401, read from its faultstring (see the contract, §2). */
+export type UnauthorizedReason =
+  | "missing" // Unauthorized - One of Token or API key required.
+  | "expired" // Unauthorized - Token has expired.
+  | "unknownToken" // Unauthorized
+  | "unknownKey" // Unauthorized - ApiKey with key_hash=... not found.
+  | "disabledKey" // Unauthorized - API key is disabled.
+  | "badCredentials" // Invalid or missing credentials (POST /auth/v1/tokens)
+  | "other"
+
+export class St2Unauthorized extends Data.TaggedError("St2Unauthorized")<
+  Http & { readonly reason: UnauthorizedReason }
+> {}
+export class St2Forbidden extends Data.TaggedError("St2Forbidden")<Http> {}
+export class St2NotFound extends Data.TaggedError("St2NotFound")<Http> {}
+export class St2BadRequest extends Data.TaggedError("St2BadRequest")<Http> {}
+export class St2Conflict extends Data.TaggedError("St2Conflict")<
+  Http & { readonly conflictId?: string | undefined }
+> {}
+/** 5xx; 503 included (the stock nginx answers 503 when st2api/st2auth are down). */
+export class St2ServerError extends Data.TaggedError("St2ServerError")<Http> {}
+/** No HTTP answer: connection refused or reset, DNS failure, TLS failure. */
+export class St2Unavailable extends Data.TaggedError("St2Unavailable")<Common & { readonly cause: string }> {}
+export class St2Timeout extends Data.TaggedError("St2Timeout")<Common & { readonly timeoutMs: number }> {}
+/** A 2xx answer whose body is not what the contract says. */
+export class St2UndecodableBody extends Data.TaggedError("St2UndecodableBody")<
+  Common & { readonly status: number; readonly detail: string }
+> {}
+
+export type St2Error =
+  | St2Unauthorized
+  | St2Forbidden
+  | St2NotFound
+  | St2BadRequest
+  | St2Conflict
+  | St2ServerError
+  | St2Unavailable
+  | St2Timeout
+  | St2UndecodableBody
+
+/** Failures worth retrying later: st2 (or the way to it) is down or slow, not wrong. */
+export const isTransient = (e: St2Error): boolean =>
+  e._tag === "St2Unavailable" ||
+  e._tag === "St2Timeout" ||
+  (e._tag === "St2ServerError" && (e.status === 502 || e.status === 503 || e.status === 504))
