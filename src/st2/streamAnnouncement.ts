@@ -1,0 +1,35 @@
+import { Schema } from "effect"
+
+/** A field st2 sends as `null` when the action did not set it; a missing field reads as `null` too. */
+const nullable = <S extends Schema.Schema.Any>(schema: S) =>
+  Schema.optionalWith(Schema.NullOr(schema), { default: () => null })
+
+const JsonObject = Schema.Record({ key: Schema.String, value: Schema.Unknown })
+
+/**
+ * What `chatops.post_message` puts on the stream as `st2.announcement__<route>` (contract §5):
+ * `{"payload": {"message", "channel", "user", "whisper", "extra", "context"}, "trace_context"}`.
+ * Unset parameters arrive as `null`; unknown keys are ignored.
+ */
+export const AnnouncementPayload = Schema.Struct({
+  message: nullable(Schema.String),
+  channel: nullable(Schema.String),
+  user: nullable(Schema.String),
+  whisper: nullable(Schema.Boolean),
+  extra: nullable(JsonObject),
+  context: nullable(JsonObject),
+})
+export type AnnouncementPayload = typeof AnnouncementPayload.Type
+
+export const Announcement = Schema.Struct({
+  payload: AnnouncementPayload,
+  trace_context: nullable(Schema.Unknown),
+})
+export type Announcement = typeof Announcement.Type
+
+/** The event name st2 uses for announcements on `route`. */
+export const announcementEvent = (route: string): string => `st2.announcement__${route}`
+
+/** The route of an announcement event name, or undefined for any other event. */
+export const announcementRoute = (event: string): string | undefined =>
+  event.startsWith("st2.announcement__") ? event.slice("st2.announcement__".length) : undefined
