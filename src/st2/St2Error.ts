@@ -60,3 +60,28 @@ export const isTransient = (e: St2Error): boolean =>
   e._tag === "St2Unavailable" ||
   e._tag === "St2Timeout" ||
   (e._tag === "St2ServerError" && (e.status === 502 || e.status === 503 || e.status === 504))
+
+/** `St2Unauthorized` guard usable on any error channel (`Effect.catchIf`). */
+export const isSt2Unauthorized = (u: unknown): u is St2Unauthorized =>
+  typeof u === "object" && u !== null && "_tag" in u && u._tag === "St2Unauthorized"
+
+/**
+ * One line for logs and chat: what failed, where, and st2's words. Holds no credentials
+ * (errors never carry them) and names the request id so an operator can find st2's log line.
+ */
+export const describeSt2Error = (e: St2Error): string => {
+  const where = `${e.method} ${e.path}`
+  const rid = e.requestId === undefined ? "" : ` (request id ${e.requestId})`
+  switch (e._tag) {
+    case "St2Unavailable":
+      return `StackStorm is unreachable at ${where}: ${e.cause}${rid}`
+    case "St2Timeout":
+      return `StackStorm did not answer ${where} within ${e.timeoutMs} ms${rid}`
+    case "St2UndecodableBody":
+      return `StackStorm answered ${where} with HTTP ${e.status} and a body stormbot cannot read: ${e.detail}${rid}`
+    case "St2Unauthorized":
+      return `StackStorm refused the credential at ${where} (${e.reason}): ${e.faultstring}${rid}`
+    default:
+      return `StackStorm answered ${where} with HTTP ${e.status}: ${e.faultstring}${rid}`
+  }
+}
