@@ -130,6 +130,12 @@ export interface StreamMachineContext {
   /** The credential st2 last answered 401 to; handed to `refreshCredential`. */
   readonly rejectedCredential: St2Credential | undefined
   readonly eventsReceived: number
+  /** Jitter source in [0, 1); `Math.random` unless the input says otherwise (tests pin it). */
+  readonly random: () => number
+}
+
+export interface StreamMachineInput {
+  readonly random?: (() => number) | undefined
 }
 
 export interface ConnectionInput {
@@ -157,6 +163,7 @@ export const streamMachine = setup({
     context: {} as StreamMachineContext,
     events: {} as StreamMachineEvent,
     emitted: {} as StreamEventEmitted,
+    input: {} as StreamMachineInput,
   },
   actors: {
     // Placeholders: the actor layer provides the real ones with `streamMachine.provide`.
@@ -181,7 +188,7 @@ export const streamMachine = setup({
       attempt: context.attempt + 1,
       lastError: params.error,
       connectedSince: undefined,
-      retryDelayMs: reconnectDelayMs(context.attempt + 1, Math.random()),
+      retryDelayMs: reconnectDelayMs(context.attempt + 1, context.random()),
     })),
     rememberCredential: assign({
       rejectedCredential: ({ event }) => (event.type === "FAILED" ? event.credential : undefined),
@@ -197,14 +204,15 @@ export const streamMachine = setup({
 }).createMachine({
   id: "stream",
   initial: "live",
-  context: {
+  context: ({ input }) => ({
     attempt: 0,
     lastError: undefined,
     connectedSince: undefined,
     retryDelayMs: reconnectDelayMs(1, 1),
     rejectedCredential: undefined,
     eventsReceived: 0,
-  },
+    random: input?.random ?? Math.random,
+  }),
   // At the root, so that no state can meet a stop it does not expect.
   on: { STOP: ".stopped" },
   states: {
