@@ -1,0 +1,36 @@
+import { type Option, Schema } from "effect"
+import type { ChatMessage } from "./ChatMessage.ts"
+
+/**
+ * The chat envelope sent to StackStorm as `source_context` with every alias execution. st2
+ * stores it on the execution and the chatops pack hands it back as the announcement's
+ * `payload.context`, which is how a result finds the thread (and message) its command came from.
+ * Kept small and JSON-only: st2 stores it verbatim.
+ */
+export const SourceContext = Schema.Struct({
+  /** The adapter instance name that received the command (`ChatAdapter.name`). */
+  adapter: Schema.String,
+  messageId: Schema.String,
+  threadId: Schema.optional(Schema.String),
+  room: Schema.optional(Schema.Struct({ id: Schema.String, name: Schema.String })),
+  user: Schema.Struct({ id: Schema.String, name: Schema.String, handle: Schema.String }),
+  isDirect: Schema.Boolean,
+})
+export type SourceContext = typeof SourceContext.Type
+
+/** The default `source_context` of a message; adapters may add nothing else the core relies on. */
+export const sourceContextOf = (adapterName: string, message: ChatMessage): SourceContext => ({
+  adapter: adapterName,
+  messageId: message.id,
+  ...(message.threadId === undefined ? {} : { threadId: message.threadId }),
+  ...(message.room === undefined ? {} : { room: { id: message.room.id, name: message.room.name } }),
+  user: { id: message.user.id, name: message.user.displayName, handle: message.user.handle },
+  isDirect: message.isDirect,
+})
+
+/**
+ * Reads an announcement's `context` back. Anything that is not one of ours (null, another bot's
+ * envelope, a workflow's own data) is `None`, never an error: the message is still delivered.
+ */
+export const decodeSourceContext = (context: unknown): Option.Option<SourceContext> =>
+  Schema.decodeUnknownOption(SourceContext)(context)

@@ -1,0 +1,167 @@
+import { Cause, Duration, Effect, Option, FiberSet, type Scope, Stream, SubscriptionRef } from "effect"
+import type { ChatResolveError, ChatSendError } from "../adapters/ChatAdapterError.ts"
+
+/**
+ * Per-target FIFO lanes for outbound chat messages.
+ *
+ * - Jobs with the same key run one at a time, in the order they were enqueued; different keys
+ *   run concurrently. So a room's results arrive in the order StackStorm sent them even when
+ *   one of them is slow, while a slow room does not hold up the others.
+ * - A job failing with `ChatSendTransient` is retried after `retryAfterMs` (the platform's own
+ *   hint) or an exponential backoff (`retry`), and the lane waits meanwhile: later jobs of that
+ *   key cannot overtake it. After `retry.maxAttempts` it is given up, with an error log.
+ * - Any other failure (permanent, unknown target, even a defect) is logged with its reason and
+ *   the lane proceeds with the next job. Nothing is dropped without a log line and an outcome.
+ * - A job is an effect that may make progress before failing (sent part 1 of 3); it is retried
+ *   as a whole, so jobs must resume rather than repeat (see `deliverToChat`).
+ */
+export interface OutboundQueue {
+  /** Adds a job to the lane `key`; returns at once. */
+  readonly enqueue: (key: string, job: OutboundJob) => Effect.Effect<void>
+  /** Jobs enqueued and not yet finished (delivered or given up). */
+  readonly pending: Effect.Effect<number>
+  /** Waits until no job is pending (for a bounded drain at shutdown or end of piped input). */
+  readonly awaitIdle: Effect.Effect<void>
+}
+
+export interface OutboundJob {
+  /** For logs: what is being sent where, never message contents or secrets. */
+  readonly label: string
+  readonly run: Effect.Effect<void, ChatSendError | ChatResolveError>
+}
+
+export type OutboundOutcome =
+  | { readonly _tag: "Delivered"; readonly key: string; readonly label: string; readonly attempts: number }
+  | {
+      readonly _tag: "Failed"
+      readonly key: string
+      readonly label: string
+      readonly attempts: number
+      readonly reason: string
+    }
+
+export interface OutboundQueueOptions {
+  readonly retry?: {
+    /** First backoff; doubles per attempt. */
+    readonly initialDelay?: Duration.DurationInput
+    readonly maxDelay?: Duration.DurationInput
+    /** Total tries of one job, the first included. */
+    readonly maxAttempts?: number
+  }
+  /** Pause between two jobs of one lane (the adapter's `limits.minSendIntervalMs`). */
+  readonly minInterval?: Duration.DurationInput
+  /** Called with every job's final outcome (metrics, tests). */
+  readonly onOutcome?: (outcome: OutboundOutcome) => void
+}
+
+/** Defaults: 0.5 s, 1 s, 2 s ... capped at 30 s, 10 tries (about 2.5 minutes of outage). */
+export const defaultOutboundRetry = {
+  initialDelay: "500 millis",
+  maxDelay: "30 seconds",
+  maxAttempts: 10,
+} as const
+
+/** Lanes are worker fibers owned by the scope; closing it interrupts them (pending jobs are logged by the caller's drain). */
+export const makeOutboundQueue = (
+  options: OutboundQueueOptions = {},
+): Effect.Effect<OutboundQueue, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const initialDelay = Duration.decode(options.retry?.initialDelay ?? defaultOutboundRetry.initialDelay)
+    const maxDelay = Duration.decode(options.retry?.maxDelay ?? defaultOutboundRetry.maxDelay)
+    const maxAttempts = Math.max(1, options.retry?.maxAttempts ?? defaultOutboundRetry.maxAttempts)
+    const minInterval = Duration.decode(options.minInterval ?? 0)
+    const onOutcome = options.onOutcome ?? (() => {})
+
+    const fibers = yield* FiberSet.make()
+    const pendingRef = yield* SubscriptionRef.make(0)
+    // A lane exists while it has jobs; its worker removes it when it runs dry. Map access happens
+    // in synchronous sections only, so enqueue and the worker cannot race.
+    const lanes = new Map<string, Array<OutboundJob>>()
+
+    const backoff = (attempt: number): Duration.Duration =>
+      Duration.min(maxDelay, Duration.times(initialDelay, 2 ** (attempt - 1)))
+
+    const runJob = (key: string, job: OutboundJob): Effect.Effect<void> => {
+      const loop = (attempt: number): Effect.Effect<void> =>
+        job.run.pipe(
+          Effect.matchCauseEffect({
+            onSuccess: () =>
+              Effect.sync(() => onOutcome({ _tag: "Delivered", key, label: job.label, attempts: attempt })),
+            onFailure: (cause) => {
+              const failure = Option.getOrUndefined(Cause.failureOption(cause))
+              if (failure?._tag === "ChatSendTransient" && attempt < maxAttempts) {
+                const wait =
+                  failure.retryAfterMs === undefined
+                    ? backoff(attempt)
+                    : Duration.millis(failure.retryAfterMs)
+                return Effect.logWarning("chat send failed, will retry").pipe(
+                  Effect.annotateLogs({
+                    key,
+                    job: job.label,
+                    reason: failure.reason,
+                    attempt,
+                    retryInMs: Duration.toMillis(wait),
+                  }),
+                  Effect.zipRight(Effect.sleep(wait)),
+                  Effect.zipRight(loop(attempt + 1)),
+                )
+              }
+              const reason =
+                failure === undefined
+                  ? `unexpected failure: ${Cause.pretty(cause)}`
+                  : failure._tag === "ChatSendTransient"
+                    ? `gave up after ${attempt} attempts: ${failure.reason}`
+                    : failure.reason
+              return Effect.logError("chat message not delivered").pipe(
+                Effect.annotateLogs({ key, job: job.label, reason, attempts: attempt }),
+                Effect.zipRight(
+                  Effect.sync(() =>
+                    onOutcome({ _tag: "Failed", key, label: job.label, attempts: attempt, reason }),
+                  ),
+                ),
+              )
+            },
+          }),
+        )
+      return loop(1)
+    }
+
+    const worker = (key: string, lane: Array<OutboundJob>): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        while (true) {
+          const job = lane[0]
+          if (job === undefined) {
+            lanes.delete(key)
+            return
+          }
+          yield* runJob(key, job)
+          lane.shift()
+          yield* SubscriptionRef.update(pendingRef, (n) => n - 1)
+          if (lane.length > 0 && Duration.toMillis(minInterval) > 0) yield* Effect.sleep(minInterval)
+        }
+      })
+
+    const enqueue = (key: string, job: OutboundJob): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const lane = lanes.get(key)
+        if (lane !== undefined) {
+          lane.push(job)
+          return SubscriptionRef.update(pendingRef, (n) => n + 1)
+        }
+        const fresh = [job]
+        lanes.set(key, fresh)
+        return SubscriptionRef.update(pendingRef, (n) => n + 1).pipe(
+          Effect.zipRight(FiberSet.run(fibers, worker(key, fresh))),
+          Effect.asVoid,
+        )
+      })
+
+    return {
+      enqueue,
+      pending: SubscriptionRef.get(pendingRef),
+      awaitIdle: pendingRef.changes.pipe(
+        Stream.takeUntil((n) => n === 0),
+        Stream.runDrain,
+      ),
+    }
+  })

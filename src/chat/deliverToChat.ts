@@ -1,0 +1,124 @@
+import { Effect, Option } from "effect"
+import { type ChatAdapter, ChatTarget } from "../adapters/ChatAdapter.ts"
+import { ChatSendPermanent, type ChatResolveError } from "../adapters/ChatAdapterError.ts"
+import { decodeSourceContext } from "../adapters/SourceContext.ts"
+import type { ChatDelivery } from "./ChatDelivery.ts"
+import { type DeliveryTarget, deliveryKey, deliveryTarget } from "./deliveryTarget.ts"
+import type { OutboundQueue } from "./OutboundQueue.ts"
+import { plainText } from "./splitPretext.ts"
+import { splitMessage } from "./splitMessage.ts"
+
+export type DeliveryPlan =
+  | { readonly _tag: "Queued"; readonly key: string; readonly parts: number }
+  | { readonly _tag: "Undeliverable"; readonly reason: string }
+
+/**
+ * Hands one announcement (or webhook message) to the outbound queue of `adapter`:
+ * 1. picks the target with err-stackstorm's rule (`deliveryTarget`); neither channel nor user →
+ *    logged as undeliverable, nothing queued;
+ * 2. queues it in the lane of that target (st2's strings), so a room's results keep st2's order;
+ * 3. when its turn comes: resolves the target through the adapter (a whisper is shown
+ *    ephemerally in the channel where the platform can, else privately; an unknown channel falls
+ *    back to the user, as err-stackstorm does), puts it in the command's thread when the
+ *    returned `context` is our `source_context` for that room, joins the `{~}` parts, splits the
+ *    text to the adapter's limit on line boundaries, and sends the parts in order, `extra` with
+ *    the first. A retried job resumes at the first unsent part.
+ */
+export const deliverToChat = (
+  adapter: ChatAdapter,
+  queue: OutboundQueue,
+  delivery: ChatDelivery,
+): Effect.Effect<DeliveryPlan> =>
+  Effect.gen(function* () {
+    const target = deliveryTarget(delivery)
+    if (target._tag === "Undeliverable") {
+      yield* Effect.logError("chat message undeliverable").pipe(
+        Effect.annotateLogs({ adapter: adapter.name, reason: target.reason }),
+      )
+      return target
+    }
+    const extra = delivery.extra ?? undefined
+    const text = plainText(delivery.message)
+    if (text.trim() === "" && (extra === undefined || Object.keys(extra).length === 0)) {
+      const reason = "the message is empty"
+      yield* Effect.logWarning("chat message not sent").pipe(
+        Effect.annotateLogs({ adapter: adapter.name, reason }),
+      )
+      return { _tag: "Undeliverable", reason } as const
+    }
+    const parts = splitMessage(text, adapter.limits.maxMessageLength).map((p) => p.replace(/\n$/, ""))
+    const key = deliveryKey(target)
+    const label = `${key} (${parts.length} part${parts.length === 1 ? "" : "s"})`
+
+    let resolved: ChatTarget | undefined
+    let sent = 0
+    const run = Effect.gen(function* () {
+      if (resolved === undefined) resolved = yield* resolveDelivery(adapter, target, delivery.context)
+      const to = resolved
+      while (sent < parts.length) {
+        yield* adapter
+          .send(to, { text: parts[sent]!, extra: sent === 0 ? extra : undefined })
+          .pipe(
+            Effect.mapError((e) =>
+              e._tag === "ChatSendPermanent" && parts.length > 1
+                ? new ChatSendPermanent({
+                    adapter: e.adapter,
+                    reason: `${e.reason} (part ${sent + 1} of ${parts.length})`,
+                  })
+                : e,
+            ),
+          )
+        sent += 1
+      }
+    })
+    yield* queue.enqueue(`${adapter.name}/${key}`, { label, run })
+    return { _tag: "Queued", key, parts: parts.length } as const
+  })
+
+/** st2's strings → a platform target, with err-stackstorm's fallbacks and the command's thread. */
+export const resolveDelivery = (
+  adapter: ChatAdapter,
+  target: Exclude<DeliveryTarget, { _tag: "Undeliverable" }>,
+  context: unknown,
+): Effect.Effect<ChatTarget, ChatResolveError> =>
+  Effect.gen(function* () {
+    if (target._tag === "ToUser") {
+      const user = yield* adapter.resolveUser(target.user)
+      if (target.channel === undefined || !adapter.capabilities.ephemeral) return ChatTarget.direct(user)
+      const inRoom = yield* adapter.resolveTarget(target.channel, target.user).pipe(Effect.option)
+      if (Option.isSome(inRoom) && inRoom.value._tag === "Room") {
+        const room = inRoom.value
+        return ChatTarget.ephemeral(
+          room.room,
+          user,
+          room.threadId ?? threadFor(adapter, room.room.id, context),
+        )
+      }
+      return ChatTarget.direct(user)
+    }
+    const userFallback = target.user
+    const found = yield* adapter
+      .resolveTarget(target.channel, target.user)
+      .pipe(
+        Effect.catchTag("ChatTargetUnknown", (e) =>
+          userFallback === undefined
+            ? Effect.fail(e)
+            : Effect.logWarning("unknown chat channel, sending to the user instead").pipe(
+                Effect.annotateLogs({ adapter: adapter.name, channel: target.channel, reason: e.reason }),
+                Effect.zipRight(adapter.resolveUser(userFallback)),
+                Effect.map(ChatTarget.direct),
+              ),
+        ),
+      )
+    if (found._tag === "Room" && found.threadId === undefined) {
+      return ChatTarget.room(found.room, threadFor(adapter, found.room.id, context))
+    }
+    return found
+  })
+
+/** The thread of the command this result answers, if `context` is our envelope for that room. */
+const threadFor = (adapter: ChatAdapter, roomId: string, context: unknown): string | undefined =>
+  Option.match(decodeSourceContext(context), {
+    onNone: () => undefined,
+    onSome: (ctx) => (ctx.adapter === adapter.name && ctx.room?.id === roomId ? ctx.threadId : undefined),
+  })
