@@ -2,8 +2,8 @@ import { Effect, type Scope, Stream } from "effect"
 import { createParser, type EventSourceMessage } from "eventsource-parser"
 import { type Dispatcher, fetch } from "undici"
 import { credentialHeaders, type St2Credential } from "./St2Credential.ts"
-import { St2Unavailable, St2UndecodableBody } from "./St2Error.ts"
-import { type StreamResponseError, streamResponseError } from "./streamResponseError.ts"
+import { type St2Error, St2Unavailable, St2UndecodableBody } from "./St2Error.ts"
+import { errorFromResponse } from "./St2ErrorMapping.ts"
 
 /**
  * One thing read from st2's event stream (contract §5).
@@ -29,7 +29,7 @@ export interface StreamRequest {
 }
 
 /** Why opening the stream failed before the first byte of the body. */
-export type StreamOpenError = StreamResponseError | St2Unavailable | St2UndecodableBody
+export type StreamOpenError = St2Error
 /** Why an open stream broke: the connection dropped, or its body is not an event stream. */
 export type StreamReadError = St2Unavailable | St2UndecodableBody
 
@@ -142,7 +142,9 @@ export const openStream = (
         try: () => response.text(),
         catch: (e) => new St2Unavailable({ method: "GET", path, requestId, cause: causeText(e) }),
       })
-      return yield* Effect.fail(streamResponseError({ status: response.status, body, path, requestId }))
+      return yield* Effect.fail(
+        errorFromResponse({ method: "GET", status: response.status, body, path, requestId }),
+      )
     }
     const contentType = response.headers.get("content-type") ?? ""
     if (!contentType.toLowerCase().startsWith("text/event-stream") || response.body === null) {
