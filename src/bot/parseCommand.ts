@@ -36,7 +36,10 @@ export const parseCommand = (
   const plugin = escape(prefixes.pluginPrefix)
   const help = new RegExp(`^${plugin}help(?:\\s+([\\s\\S]*))?$`).exec(rest)
   if (help !== null) return { _tag: "Help", args: (help[1] ?? "").trim() }
-  const run = prefixes.pluginPrefix === "" ? /^([\s\S]+)$/.exec(rest) : new RegExp(`^${plugin}\\s+([\\s\\S]+)$`).exec(rest)
+  const run =
+    prefixes.pluginPrefix === ""
+      ? /^([\s\S]+)$/.exec(rest)
+      : new RegExp(`^${plugin}\\s+([\\s\\S]+)$`).exec(rest)
   if (run === null) return undefined
   const command = run[1]!.trim()
   return command === "" ? undefined : { _tag: "Run", command }
