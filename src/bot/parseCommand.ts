@@ -12,7 +12,7 @@ export interface CommandPrefixes {
   readonly pluginPrefix: string
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
 /**
  * Parses one chat line. Returns `undefined` for lines that are not for the bot, so ordinary
@@ -33,7 +33,7 @@ export const parseCommand = (
   } else if (!addressed) {
     return undefined
   }
-  const plugin = escape(prefixes.pluginPrefix)
+  const plugin = escapeRegex(prefixes.pluginPrefix)
   const help = new RegExp(`^${plugin}help(?:\\s+([\\s\\S]*))?$`).exec(rest)
   if (help !== null) return { _tag: "Help", args: (help[1] ?? "").trim() }
   const run =
