@@ -1,0 +1,26 @@
+import { randomBytes, randomUUID } from "node:crypto"
+
+/** A MongoDB-style ObjectId: 24 hex characters, time-ordered like st2's ids. */
+export const objectId = (): string => {
+  const seconds = Math.floor(Date.now() / 1000)
+    .toString(16)
+    .padStart(8, "0")
+  return seconds + randomBytes(8).toString("hex")
+}
+
+/** An st2 auth token: 32 hex characters (a uuid4 without dashes). */
+export const tokenString = (): string => randomUUID().replaceAll("-", "")
+
+/** A fresh API key as st2 generates them (urlsafe random text). */
+export const apiKeyString = (): string => randomBytes(36).toString("base64url")
+
+export const uuid4 = (): string => randomUUID()
+
+/**
+ * st2's timestamp format: `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, microseconds). JavaScript clocks
+ * have milliseconds, so the last three digits are zeros.
+ */
+export const isoMicros = (date: Date): string => date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z")
+
+/** `YYYY-MM-DDTHH:MM:SSZ`, the format of `GET /api/v1/user`'s `token_expire`. */
+export const isoSeconds = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, "Z")
