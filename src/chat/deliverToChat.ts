@@ -56,18 +56,16 @@ export const deliverToChat = (
       if (resolved === undefined) resolved = yield* resolveDelivery(adapter, target, delivery.context)
       const to = resolved
       while (sent < parts.length) {
-        yield* adapter
-          .send(to, { text: parts[sent]!, extra: sent === 0 ? extra : undefined })
-          .pipe(
-            Effect.mapError((e) =>
-              e._tag === "ChatSendPermanent" && parts.length > 1
-                ? new ChatSendPermanent({
-                    adapter: e.adapter,
-                    reason: `${e.reason} (part ${sent + 1} of ${parts.length})`,
-                  })
-                : e,
-            ),
-          )
+        yield* adapter.send(to, { text: parts[sent]!, extra: sent === 0 ? extra : undefined }).pipe(
+          Effect.mapError((e) =>
+            e._tag === "ChatSendPermanent" && parts.length > 1
+              ? new ChatSendPermanent({
+                  adapter: e.adapter,
+                  reason: `${e.reason} (part ${sent + 1} of ${parts.length})`,
+                })
+              : e,
+          ),
+        )
         sent += 1
       }
     })
