@@ -1,0 +1,14 @@
+import type { Effect } from "effect"
+import type { BotCredential, CredentialUnavailable, St2Credential } from "../st2/St2Credential.ts"
+import { withBotCredential } from "../st2/withBotCredential.ts"
+import type { CommandRequest } from "./CommandRequest.ts"
+
+/**
+ * Runs `call` with the credential a chat user's command must use. In `standalone` mode, the only
+ * one today, that is the bot's own. Server-side and client-side RBAC will branch here on the
+ * user's auth session (an impersonated or user-provided token) without touching callers.
+ */
+export const withUserCredential = <A, E, R>(
+  _request: CommandRequest,
+  call: (credential: St2Credential) => Effect.Effect<A, E, R>,
+): Effect.Effect<A, E | CredentialUnavailable, R | BotCredential> => withBotCredential(call)
