@@ -96,8 +96,10 @@ export const decodeConfig = (
   const problems: ConfigProblem[] = []
   const warnings: ConfigProblem[] = []
   const sources = new Map<string, ValueSource>()
-  const problem = (path: string, message: string, hint?: string) =>
+  const problem = (path: string, message: string, hint?: string): undefined => {
     problems.push({ path, message, ...(hint === undefined ? {} : { hint }) })
+    return undefined
+  }
   const hasProblemAt = (prefix: string) =>
     problems.some((p) => p.path === prefix || p.path.startsWith(prefix))
 
@@ -556,7 +558,7 @@ export const decodeConfig = (
     }
     const out: AdapterConfig[] = []
     const names = new Map<string, number>()
-    file.adapters.forEach((item, i) => {
+    const decodeAdapter = (item: unknown, i: number): AdapterConfig | undefined => {
       const at: ConfigPath = ["adapters", i]
       const known = `known types: ${ADAPTER_TYPES.join(", ")}`
       if (!isRecord(item))
@@ -581,7 +583,7 @@ export const decodeConfig = (
       const r = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(item)
       if (Either.isLeft(r)) {
         for (const l of issuesToProblems(r.left.issue, at)) problems.push(l.problem)
-        return
+        return undefined
       }
       const name = r.right.name ?? type
       sources.set(formatPath([...at, "type"]), fromFile(formatPath([...at, "type"])))
@@ -598,8 +600,12 @@ export const decodeConfig = (
         )
       }
       names.set(name, i)
-      out.push({ type: type as AdapterType, name })
-    })
+      return { type: type as AdapterType, name }
+    }
+    for (const [i, item] of file.adapters.entries()) {
+      const adapter = decodeAdapter(item, i)
+      if (adapter) out.push(adapter)
+    }
     return out
   }
 
@@ -632,6 +638,7 @@ export const decodeConfig = (
     problem(
       "web.webhook_secret",
       "is required when web.enabled is true",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the ${VAR} syntax shown to the operator
       'set webhook_secret: "${STORMBOT_WEBHOOK_SECRET}" or webhook_secret_file: /run/secrets/...',
     )
   }

@@ -45,7 +45,9 @@ export const interpolateEnv = (raw: unknown, env: Env): Interpolated => {
       if (end < 0) {
         problem(
           path,
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the ${VAR} syntax shown to the operator
           "has a `${` without its closing `}`",
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the ${VAR} syntax shown to the operator
           "write ${NAME} to use an environment variable, or $${ for a literal ${",
         )
         return s

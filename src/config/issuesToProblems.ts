@@ -22,11 +22,12 @@ export const issuesToProblems = (
   retired: Readonly<Record<string, string>> = {},
 ): ReadonlyArray<LocatedProblem> => {
   const out: LocatedProblem[] = []
-  const push = (at: ConfigPath, message: string, hint?: string): void => {
+  const push = (at: ConfigPath, message: string, hint?: string): undefined => {
     out.push({ at, problem: { path: formatPath(at), message, ...(hint === undefined ? {} : { hint }) } })
+    return undefined
   }
 
-  const walk = (i: ParseResult.ParseIssue, at: ConfigPath, keys: ReadonlyArray<string>): void => {
+  const walk = (i: ParseResult.ParseIssue, at: ConfigPath, keys: ReadonlyArray<string>): undefined => {
     switch (i._tag) {
       case "Pointer": {
         const segments = (Array.isArray(i.path) ? i.path : [i.path]) as ReadonlyArray<PropertyKey>
