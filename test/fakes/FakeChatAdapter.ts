@@ -30,11 +30,14 @@ export interface FakeChatAdapter extends ChatAdapter {
   readonly outbound: ReadonlyArray<FakeSent>
   /** Every send attempt, failed ones included, in order. */
   readonly attempts: ReadonlyArray<FakeSent & { readonly result: "sent" | "transient" | "permanent" }>
-  /** The next `n` sends fail (after the ones already scheduled to fail). */
+  /**
+   * The next `n` sends fail (queued after failures already scheduled); with `after: k`, the
+   * first `k` sends still succeed.
+   */
   readonly failNext: (
     n: number,
     kind: "transient" | "permanent",
-    options?: { readonly reason?: string; readonly retryAfterMs?: number },
+    options?: { readonly reason?: string; readonly retryAfterMs?: number; readonly after?: number },
   ) => void
   /** Drops the connection (status `Disconnected`, or `Reconnecting` when the platform heals itself). */
   readonly disconnect: (options?: { readonly reason?: string; readonly selfHealing?: boolean }) => void
@@ -72,11 +75,9 @@ export const makeFakeChatAdapter = (
   const users = new Map<string, ChatUser>()
   const outbound: FakeSent[] = []
   const attempts: Array<FakeSent & { result: "sent" | "transient" | "permanent" }> = []
-  const failures: Array<{
-    kind: "transient" | "permanent"
-    reason: string
-    retryAfterMs?: number | undefined
-  }> = []
+  const failures: Array<
+    { kind: "pass" } | { kind: "transient" | "permanent"; reason: string; retryAfterMs?: number | undefined }
+  > = []
   let nextId = 1
   let opened = 0
   let open = 0
@@ -177,7 +178,7 @@ export const makeFakeChatAdapter = (
           return Effect.fail(new ChatSendTransient({ adapter: name, reason: "not connected" }))
         }
         const failure = failures.shift()
-        if (failure !== undefined) {
+        if (failure !== undefined && failure.kind !== "pass") {
           attempts.push({ ...sent, result: failure.kind })
           return Effect.fail(
             failure.kind === "transient"
@@ -213,6 +214,7 @@ export const makeFakeChatAdapter = (
     outbound,
     attempts,
     failNext: (n, kind, failOptions = {}) => {
+      for (let i = 0; i < (failOptions.after ?? 0); i++) failures.push({ kind: "pass" })
       for (let i = 0; i < n; i++) {
         failures.push({
           kind,
