@@ -1,0 +1,131 @@
+import { Either } from "effect"
+import { isPyBlank, type PreparedCommand } from "./PreparedCommand.ts"
+import { parsePythonRegex, RegexDialectError } from "./PythonRegex.ts"
+import { toJsSource } from "./pythonRegexToJs.ts"
+import { pythonRegExp } from "./pythonRegExp.ts"
+import { anchorsOf, type LiteralPrefix, literalPrefixes, requiredLiteral } from "./regexAnalysis.ts"
+
+/**
+ * One alias format (a representation string) compiled to a JavaScript matcher with StackStorm's
+ * semantics (`ActionAliasFormatParser`): placeholders become lazy named groups, the rest stays a
+ * regular expression, `^\s*` / `\s*$` are added only when StackStorm finds no anchor of its own,
+ * DOTALL, case-sensitive, searched (not matched) in the padded command.
+ */
+export interface CompiledFormat {
+  readonly format: string
+  /** Searched in `PreparedCommand.stream`. */
+  readonly regex: RegExp
+  /** Named groups (placeholders and the author's own `(?P<n>...)`), in Python's `groupdict` order. */
+  readonly groupNames: ReadonlyArray<string>
+  /** `{{ key = default }}` placeholders with their defaults (quotes dropped, `{...}` verbatim). */
+  readonly defaults: ReadonlyArray<readonly [string, string]>
+  /** Literal prefixes every match starts with, or `undefined` (the format is scanned). */
+  readonly prefixes: ReadonlyArray<LiteralPrefix> | undefined
+  /** Text every match contains ("" when none): a cheap pre-filter for scanned formats. */
+  readonly required: string
+}
+
+// StackStorm's snippets, verbatim in Python's dialect.
+const KEY = String.raw`\s*(\S+?)\s*`
+const EXT_VALUE = String.raw`""|''|"(.+?)"|'(.+?)'|({.+?})|(.+?)`
+const DEFAULT = String.raw`\s*=\s*(?:${EXT_VALUE})\s*`
+const OPTIONAL = `{{${KEY}${DEFAULT}}}`
+const REQUIRED = `{{${KEY}}}`
+
+// Defaults are found with DOTALL; the substitutions run without it (as in st2).
+const optionalFindRe = pythonRegExp(OPTIONAL, { dotAll: true, global: true })
+const optionalSubRe = pythonRegExp(String.raw`(\s*)${OPTIONAL}`, { global: true })
+const requiredSubRe = pythonRegExp(String.raw`(\s*)${REQUIRED}`, { global: true })
+
+/** st2's `param_match` with `\1` (the whitespace before the placeholder) and `\2` (its name). */
+const paramMatch = (space: string, name: string): string =>
+  `${space}["\\']?(?P<${name}>(?:(?<=\\').+?(?=\\')|(?<=").+?(?=")|{.+?}|.+?))["\\']?`
+
+/** Python's `re.sub` template escapes: only `\\` would be special here, and names hold none. */
+const translateFormat = (format: string): string =>
+  format
+    .replace(optionalSubRe, (_m, space: string, name: string) => `(?:${paramMatch(space, name)})?`)
+    .replace(requiredSubRe, (_m, space: string, name: string) => paramMatch(space, name))
+
+/**
+ * Compiles a format, or answers the reason it cannot be used faithfully. The reason is written
+ * for alias authors (it names the construct, not our internals).
+ */
+export const compileFormat = (format: string): Either.Either<CompiledFormat, string> => {
+  try {
+    const defaults: Array<readonly [string, string]> = []
+    for (const m of format.matchAll(optionalFindRe))
+      defaults.push([m[1]!, (m[2] ?? "") + (m[3] ?? "") + (m[4] ?? "") + (m[5] ?? "")])
+    let reg = translateFormat(format)
+    const anchors = anchorsOf(parsePythonRegex(reg).root)
+    if (!anchors.start) reg = String.raw`^\s*` + reg
+    if (!anchors.end) reg = reg + String.raw`\s*$`
+    const parsed = parsePythonRegex(reg)
+    const groupNames = parsed.groups.filter((g): g is string => g !== undefined)
+    for (const [key] of defaults)
+      if (!groupNames.includes(key))
+        return Either.left(
+          `placeholder {{ ${key} = ... }} does not become a parameter (its default spans lines); StackStorm fails on it`,
+        )
+    const regex = new RegExp(toJsSource(parsed.root, { dotAll: true }), "us")
+    return Either.right({
+      format,
+      regex,
+      groupNames,
+      defaults,
+      prefixes: literalPrefixes(parsed.root),
+      required: requiredLiteral(parsed.root),
+    })
+  } catch (e) {
+    if (e instanceof RegexDialectError) return Either.left(e.message)
+    return Either.left(
+      `it is not a valid regular expression here: ${e instanceof Error ? e.message : String(e)}`,
+    )
+  }
+}
+
+export type Extracted = Either.Either<Record<string, string>, string>
+
+/** st2's message for a command that does not fit a format. */
+export const doesNotMatch = (command: string, format: string): string =>
+  `Command "${command}" doesn't match format string "${format}"`
+
+export const NO_VALUE = "No value supplied and no default value found."
+
+/** st2's `match_params_in_stream`: groups, then defaults for empty optionals, then trailing pairs. */
+const paramsOf = (f: CompiledFormat, m: RegExpExecArray, cmd: PreparedCommand): Extracted => {
+  const values = new Map<string, string | undefined>()
+  const groups = m.groups ?? {}
+  for (const name of f.groupNames) values.set(name, groups[name])
+  for (const [key, def] of f.defaults) {
+    const v = values.get(key)
+    values.set(key, v === undefined || v === "" ? def : v)
+  }
+  for (const [key, value] of cmd.pairs) values.set(key, value)
+  let any = false
+  for (const v of values.values()) if (v !== undefined && v !== "") any = true
+  if (f.format !== "" && !(any || !isPyBlank(cmd.stream))) return Either.left(NO_VALUE)
+  // Python keeps None for a group that did not take part (a placeholder inside an optional
+  // group of the author's); all values here are strings, so such keys are left out.
+  const out: Record<string, string> = Object.create(null)
+  for (const [k, v] of values) if (v !== undefined) out[k] = v
+  return Either.right(out)
+}
+
+/** `extract_parameters(format, command)`: the first match (Python's `search`). */
+export const extractOne = (f: CompiledFormat, cmd: PreparedCommand): Extracted => {
+  const m = f.regex.exec(cmd.stream)
+  return m === null ? Either.left(doesNotMatch(cmd.original, f.format)) : paramsOf(f, m, cmd)
+}
+
+const globalRegexes = new WeakMap<CompiledFormat, RegExp>()
+
+/** `extract_parameters(..., match_multiple=True)`: one result per non-overlapping match (finditer). */
+export const extractAll = (f: CompiledFormat, cmd: PreparedCommand): Array<Extracted> => {
+  let g = globalRegexes.get(f)
+  if (g === undefined) {
+    g = new RegExp(f.regex.source, "gus")
+    globalRegexes.set(f, g)
+  }
+  return Array.from(cmd.stream.matchAll(g), (m) => paramsOf(f, m, cmd))
+}

@@ -1,0 +1,161 @@
+import type { Alternation, AssertionKind, RegexNode } from "./PythonRegex.ts"
+import { isPySpace, nodeKey } from "./pythonRegexToJs.ts"
+
+type SreItem =
+  | RegexNode
+  | { readonly t: "branch"; readonly branches: ReadonlyArray<ReadonlyArray<RegexNode>> }
+
+/**
+ * The token list `sre_parse` builds for an alternation: one branch is inlined; for several,
+ * a prefix common to every branch is moved out in front of the BRANCH token.
+ */
+const sreItems = (alt: Alternation): ReadonlyArray<SreItem> => {
+  if (alt.branches.length === 1) return alt.branches[0]!
+  const branches = alt.branches.map((b) => [...b])
+  const out: Array<SreItem> = []
+  for (;;) {
+    const first = branches[0]![0]
+    if (first === undefined) break
+    const key = nodeKey(first)
+    if (!branches.every((b) => b.length > 0 && nodeKey(b[0]!) === key)) break
+    for (const b of branches) b.shift()
+    out.push(first)
+  }
+  out.push({ t: "branch", branches })
+  return out
+}
+
+/**
+ * StackStorm's `search_regex_tokens`, quirks included: it descends into groups and, for an
+ * alternation, only into its SECOND branch; it never looks inside repeats or lookarounds.
+ */
+const searchTokens = (needles: ReadonlySet<AssertionKind>, items: ReadonlyArray<SreItem>): boolean => {
+  for (const item of items) {
+    if (item.t === "group") {
+      if (
+        (item.kind === "capture" || item.kind === "named" || item.kind === "noncapture") &&
+        searchTokens(needles, sreItems(item.body))
+      )
+        return true
+    } else if (item.t === "branch") {
+      if (item.branches[1] !== undefined && searchTokens(needles, item.branches[1])) return true
+    } else if (item.t === "assert" && needles.has(item.k)) return true
+  }
+  return false
+}
+
+const START = new Set<AssertionKind>(["^", "A"])
+const END = new Set<AssertionKind>(["$", "Z"])
+
+/** Whether StackStorm sees a start anchor (`^`, `\A`) and an end anchor (`$`, `\Z`) in a pattern. */
+export const anchorsOf = (root: Alternation): { readonly start: boolean; readonly end: boolean } => {
+  const items = sreItems(root)
+  return { start: searchTokens(START, items), end: searchTokens(END, items) }
+}
+
+/** A literal text every match starts with; `complete` when a space or the end must follow it. */
+export interface LiteralPrefix {
+  readonly text: string
+  readonly complete: boolean
+}
+
+const MAX_PREFIXES = 16
+const MAX_PREFIX_LENGTH = 64
+
+const isSpaceNode = (n: RegexNode): boolean =>
+  (n.t === "category" && n.k === "s") || (n.t === "char" && isPySpace(n.cp))
+const isZeroWidth = (n: RegexNode): boolean =>
+  (n.t === "assert" && n.k !== "$" && n.k !== "Z") ||
+  (n.t === "group" && n.kind !== "capture" && n.kind !== "named" && n.kind !== "noncapture")
+
+/**
+ * The literal prefixes that any match of an anchored pattern must start with (after leading
+ * whitespace), or `undefined` when none can be proved. Sound by construction: every match starts
+ * with one of the returned texts. Only patterns whose top level starts with `^`/`\A` qualify.
+ */
+export const literalPrefixes = (root: Alternation): ReadonlyArray<LiteralPrefix> | undefined => {
+  if (root.branches.length !== 1) return undefined
+  const items = root.branches[0]!
+  let i = 0
+  const first = items[0]
+  if (first === undefined || first.t !== "assert" || (first.k !== "^" && first.k !== "A")) return undefined
+  // Skip anchors and optional or required whitespace: the command's leading spaces are skipped too.
+  while (i < items.length) {
+    const n = items[i]!
+    if (isZeroWidth(n) || isSpaceNode(n) || (n.t === "repeat" && isSpaceNode(n.body))) i++
+    else break
+  }
+  const out = prefixesOf(items.slice(i), "", 0)
+  if (out === undefined) return undefined
+  const cleaned: Array<LiteralPrefix> = []
+  for (const p of out) {
+    if (p.text === "") return undefined
+    cleaned.push(p)
+  }
+  return cleaned
+}
+
+type Acc = Array<LiteralPrefix> | undefined
+
+const union = (a: Acc, b: Acc): Acc => {
+  if (a === undefined || b === undefined) return undefined
+  const all = [...a, ...b]
+  return all.length > MAX_PREFIXES ? undefined : all
+}
+
+const prefixesOf = (items: ReadonlyArray<RegexNode>, acc: string, depth: number): Acc => {
+  if (depth > 12) return [{ text: acc, complete: false }]
+  let text = acc
+  for (let i = 0; i < items.length; i++) {
+    const n = items[i]!
+    if (text.length >= MAX_PREFIX_LENGTH) return [{ text, complete: false }]
+    if (n.t === "char") {
+      text += String.fromCodePoint(n.cp)
+      continue
+    }
+    if (isZeroWidth(n)) continue
+    if (n.t === "assert") return [{ text, complete: true }] // `$` or `\Z`: the end, or a final newline
+    if (isSpaceNode(n)) return [{ text, complete: true }]
+    const rest = items.slice(i + 1)
+    if (n.t === "group" && (n.kind === "capture" || n.kind === "named" || n.kind === "noncapture")) {
+      let all: Acc = []
+      for (const branch of n.body.branches) {
+        all = union(all, prefixesOf([...branch, ...rest], text, depth + 1))
+        if (all === undefined) return undefined
+      }
+      return all
+    }
+    if (n.t === "repeat") {
+      if (isSpaceNode(n.body)) {
+        // `\s*` either matches a space (the word ends here) or nothing (continue with the rest).
+        return n.min >= 1
+          ? [{ text, complete: true }]
+          : union([{ text, complete: true }], prefixesOf(rest, text, depth + 1))
+      }
+      const once = n.max === 1 ? [n.body, ...rest] : [n.body]
+      const taken = prefixesOf(once, text, depth + 1)
+      if (n.min >= 1) return n.max === 1 ? taken : taken?.map((p) => ({ text: p.text, complete: false }))
+      return union(
+        taken?.map((p) => (n.max === 1 ? p : { text: p.text, complete: false })),
+        prefixesOf(rest, text, depth + 1),
+      )
+    }
+    return [{ text, complete: false }]
+  }
+  return [{ text, complete: false }]
+}
+
+/** The longest literal run at the top level of a pattern: text every match must contain. */
+export const requiredLiteral = (root: Alternation): string => {
+  if (root.branches.length !== 1) return ""
+  let best = ""
+  let run = ""
+  for (const n of root.branches[0]!) {
+    if (n.t === "char") run += String.fromCodePoint(n.cp)
+    else if (!isZeroWidth(n)) {
+      if (run.length > best.length) best = run
+      run = ""
+    }
+  }
+  return run.length > best.length ? run : best
+}
