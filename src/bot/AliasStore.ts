@@ -42,7 +42,9 @@ export class AliasStore extends Context.Tag("stormbot/AliasStore")<
 
 export const buildAliasSet = (aliases: ReadonlyArray<ActionAlias>): AliasSet => ({
   index: AliasIndex.build(aliases),
-  disabled: AliasIndex.build(aliases.filter((a) => a.enabled === false).map((a) => ({ ...a, enabled: true }))),
+  disabled: AliasIndex.build(
+    aliases.filter((a) => a.enabled === false).map((a) => ({ ...a, enabled: true })),
+  ),
   aliases: aliases.length,
   loadedAt: new Date(),
 })

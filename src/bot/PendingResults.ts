@@ -42,7 +42,8 @@ export class PendingResults extends Context.Tag("stormbot/PendingResults")<
         settle: (context) =>
           Option.match(decodeSourceContext(context), {
             onNone: () => Effect.void,
-            onSome: (ctx) => SubscriptionRef.update(ref, (m) => add(m, resultKey(ctx.adapter, ctx.messageId), -1)),
+            onSome: (ctx) =>
+              SubscriptionRef.update(ref, (m) => add(m, resultKey(ctx.adapter, ctx.messageId), -1)),
           }),
         outstanding: Effect.map(SubscriptionRef.get(ref), (m) => [...m.values()].reduce((a, b) => a + b, 0)),
         awaitNone: ref.changes.pipe(

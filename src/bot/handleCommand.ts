@@ -76,7 +76,9 @@ const help = (request: CommandRequest, args: string, prefix: string, reply: Repl
     if (set !== undefined) return yield* reply(renderHelp(set.index.help(query.right), query.right, prefix))
     // Before the first alias load: ask StackStorm.
     const client = yield* St2Client
-    const remote = yield* withUserCredential(request, (c) => client.aliasHelp(c, query.right)).pipe(Effect.either)
+    const remote = yield* withUserCredential(request, (c) => client.aliasHelp(c, query.right)).pipe(
+      Effect.either,
+    )
     yield* Either.isRight(remote)
       ? reply(renderHelp(remote.right, query.right, prefix))
       : reply(describeFailure(remote.left))
@@ -108,17 +110,23 @@ const choose = (request: CommandRequest, text: string, prefix: string, reply: Re
     const client = yield* St2Client
     const remote = yield* withUserCredential(request, (c) => client.matchAlias(c, text)).pipe(Effect.either)
     if (Either.isRight(remote)) {
-      yield* Effect.logInfo("StackStorm matched a command the local alias set did not; refreshing aliases").pipe(
-        Effect.annotateLogs({ alias: aliasRef(remote.right.actionalias) }),
-      )
+      yield* Effect.logInfo(
+        "StackStorm matched a command the local alias set did not; refreshing aliases",
+      ).pipe(Effect.annotateLogs({ alias: aliasRef(remote.right.actionalias) }))
       yield* (yield* AliasRefresh).request
-      return { alias: remote.right.actionalias, format: remote.right.representation, commands: [text] } satisfies Choice
+      return {
+        alias: remote.right.actionalias,
+        format: remote.right.representation,
+        commands: [text],
+      } satisfies Choice
     }
     const error = remote.left
     if (error._tag === "St2BadRequest" && /matched no patterns/.test(error.faultstring)) {
       const disabled = set?.disabled.match(text)
       if (disabled?._tag === "Matched") {
-        yield* reply(`The command "${aliasRef(disabled.alias)}" is disabled in StackStorm; ask an administrator to enable it.`)
+        yield* reply(
+          `The command "${aliasRef(disabled.alias)}" is disabled in StackStorm; ask an administrator to enable it.`,
+        )
         return undefined
       }
       const suggestions = set?.index.suggest(text, 3) ?? []
@@ -136,7 +144,12 @@ const choose = (request: CommandRequest, text: string, prefix: string, reply: Re
   })
 
 /** One `POST /aliasexecution` per execution, each acked; results are expected before posting. */
-const execute = (request: CommandRequest<ChatMessage>, running: RunningAdapter, choice: Choice, reply: Reply) =>
+const execute = (
+  request: CommandRequest<ChatMessage>,
+  running: RunningAdapter,
+  choice: Choice,
+  reply: Reply,
+) =>
   Effect.gen(function* () {
     const { adapter } = running
     const settings = yield* BotSettings

@@ -16,7 +16,9 @@ export const renderHelp = (
   commandPrefix: string,
 ): string => {
   if (help.helpstrings.length === 0) {
-    const what = [query.pack && `pack "${query.pack}"`, query.filter && `filter "${query.filter}"`].filter(Boolean)
+    const what = [query.pack && `pack "${query.pack}"`, query.filter && `filter "${query.filter}"`].filter(
+      Boolean,
+    )
     return help.available === 0
       ? `No commands${what.length > 0 ? ` for ${what.join(" and ")}` : ""}.`
       : `No commands on this page (${help.available} available); lower --offset.`

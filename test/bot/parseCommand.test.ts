@@ -5,11 +5,17 @@ const st2 = { botPrefix: "!", pluginPrefix: "st2" }
 
 describe("parseCommand", () => {
   it("runs `!st2 <command>` and keeps the command's case and inner spacing", () => {
-    expect(parseCommand("!st2 run  Date on localhost ", st2)).toEqual({ _tag: "Run", command: "run  Date on localhost" })
+    expect(parseCommand("!st2 run  Date on localhost ", st2)).toEqual({
+      _tag: "Run",
+      command: "run  Date on localhost",
+    })
   })
   it("reads `!st2help` with and without arguments", () => {
     expect(parseCommand("!st2help", st2)).toEqual({ _tag: "Help", args: "" })
-    expect(parseCommand("!st2help --pack core --limit 5", st2)).toEqual({ _tag: "Help", args: "--pack core --limit 5" })
+    expect(parseCommand("!st2help --pack core --limit 5", st2)).toEqual({
+      _tag: "Help",
+      args: "--pack core --limit 5",
+    })
   })
   it("ignores ordinary chat and other bots' commands", () => {
     expect(parseCommand("run date on localhost", st2)).toBeUndefined()
@@ -23,7 +29,10 @@ describe("parseCommand", () => {
   })
   it("works with an empty plugin prefix, as st2chatops users type `!run ...`", () => {
     const hubot = { botPrefix: "!", pluginPrefix: "" }
-    expect(parseCommand("!run date on localhost", hubot)).toEqual({ _tag: "Run", command: "run date on localhost" })
+    expect(parseCommand("!run date on localhost", hubot)).toEqual({
+      _tag: "Run",
+      command: "run date on localhost",
+    })
     expect(parseCommand("!help", hubot)).toEqual({ _tag: "Help", args: "" })
     expect(parseCommand("!", hubot)).toBeUndefined()
   })
