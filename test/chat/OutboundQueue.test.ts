@@ -1,13 +1,17 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import { ChatSendPermanent, ChatSendTransient } from "../../src/adapters/ChatAdapterError.ts"
-import { makeOutboundQueue, type OutboundOutcome } from "../../src/chat/OutboundQueue.ts"
+import { makeOutboundQueue, type OutboundJob, type OutboundOutcome } from "../../src/chat/OutboundQueue.ts"
 import { captureLogs } from "./logCapture.ts"
 
 /** A job that fails with the scripted errors first, then records its name. */
-const scripted = (name: string, log: string[], script: Array<"transient" | "permanent" | number> = []) => ({
+const scripted = (
+  name: string,
+  log: string[],
+  script: Array<"transient" | "permanent" | number> = [],
+): OutboundJob => ({
   label: name,
-  run: Effect.suspend(() => {
+  run: Effect.suspend((): OutboundJob["run"] => {
     const next = script.shift()
     if (next === "transient")
       return Effect.fail(new ChatSendTransient({ adapter: "t", reason: `${name} busy` }))
