@@ -5,7 +5,7 @@ import { isSt2Unauthorized } from "./St2Error.ts"
 /**
  * Runs `call` with the bot's credential. On a 401 the credential is reported to its owner (which
  * renews a token, or moves to `failed` for a rejected static credential); when st2 said the
- * token expired or is unknown, `call` runs ONCE more with the next credential, which `get`
+ * token expired or is unknown, `call` runs ONCE more (a 401 then is reported too, not retried) with the next credential, which `get`
  * hands out only after the (single, shared) renewal. Any other 401 is returned as it is.
  *
  * ```ts
@@ -15,16 +15,25 @@ import { isSt2Unauthorized } from "./St2Error.ts"
 export const withBotCredential = <A, E, R>(
   call: (credential: St2Credential) => Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E | CredentialUnavailable, R | BotCredential> =>
-  Effect.gen(function* () {
-    const bot = yield* BotCredential
-    const credential = yield* bot.get
-    return yield* call(credential).pipe(
-      Effect.catchAll((error) => {
-        if (!isSt2Unauthorized(error)) return Effect.fail(error)
-        const renewable = error.reason === "expired" || error.reason === "unknownToken"
-        return bot
-          .reportUnauthorized(credential, error)
-          .pipe(Effect.zipRight(renewable ? Effect.flatMap(bot.get, call) : Effect.fail(error)))
-      }),
-    )
+  Effect.flatMap(BotCredential, (bot) => {
+    const attempt = (
+      credential: St2Credential,
+      retries: number,
+    ): Effect.Effect<A, E | CredentialUnavailable, R> =>
+      call(credential).pipe(
+        Effect.catchAll((error) => {
+          if (!isSt2Unauthorized(error)) return Effect.fail(error)
+          const renewable = error.reason === "expired" || error.reason === "unknownToken"
+          return bot
+            .reportUnauthorized(credential, error)
+            .pipe(
+              Effect.zipRight(
+                renewable && retries > 0
+                  ? Effect.flatMap(bot.get, (next) => attempt(next, retries - 1))
+                  : Effect.fail(error),
+              ),
+            )
+        }),
+      )
+    return Effect.flatMap(bot.get, (credential) => attempt(credential, 1))
   })

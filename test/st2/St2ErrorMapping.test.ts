@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest"
+import { St2Timeout, St2Unavailable, isTransient } from "../../src/st2/St2Error.ts"
+import { errorFromResponse, faultstringOf, unauthorizedReason } from "../../src/st2/St2ErrorMapping.ts"
+
+describe("unauthorizedReason", () => {
+  it.each([
+    ["Unauthorized - One of Token or API key required.", "missing"],
+    ["Unauthorized - Token has expired.", "expired"],
+    ["Unauthorized", "unknownToken"],
+    [`Unauthorized - ApiKey with key_hash=${"ab".repeat(64)} not found.`, "unknownKey"],
+    ["Unauthorized - API key is disabled.", "disabledKey"],
+    ["Invalid or missing credentials", "badCredentials"],
+    ["Something new", "other"],
+  ])("%s → %s", (faultstring, reason) => {
+    expect(unauthorizedReason(faultstring)).toBe(reason)
+  })
+})
+
+describe("errorFromResponse", () => {
+  const base = { method: "GET", path: "/api/v1/x", requestId: "rid" }
+  const fault = (f: string) => JSON.stringify({ faultstring: f })
+  it.each([
+    [401, "St2Unauthorized"],
+    [403, "St2Forbidden"],
+    [404, "St2NotFound"],
+    [400, "St2BadRequest"],
+    [405, "St2BadRequest"],
+    [409, "St2Conflict"],
+    [500, "St2ServerError"],
+    [503, "St2ServerError"],
+  ])("HTTP %i → %s, carrying the faultstring and request id", (status, tag) => {
+    const e = errorFromResponse({ ...base, status, body: fault("why") })
+    expect(e).toMatchObject({
+      _tag: tag,
+      status,
+      faultstring: "why",
+      requestId: "rid",
+      method: "GET",
+      path: "/api/v1/x",
+    })
+  })
+
+  it("keeps the conflict id of a 409", () => {
+    const e = errorFromResponse({
+      ...base,
+      status: 409,
+      body: JSON.stringify({ faultstring: "dup", "conflict-id": "c1" }),
+    })
+    expect(e).toMatchObject({ _tag: "St2Conflict", conflictId: "c1" })
+  })
+
+  it("reads the 401 reason", () => {
+    const e = errorFromResponse({ ...base, status: 401, body: fault("Unauthorized - Token has expired.") })
+    expect(e).toMatchObject({ _tag: "St2Unauthorized", reason: "expired" })
+  })
+
+  it("summarises bodies that are not st2's JSON", () => {
+    expect(faultstringOf(502, "<html><h1>Bad   Gateway</h1></html>")).toBe("Bad Gateway")
+    expect(faultstringOf(503, "")).toBe("HTTP 503 with an empty body")
+    expect(faultstringOf(500, "x".repeat(1000)).length).toBeLessThanOrEqual(201)
+  })
+})
+
+describe("isTransient", () => {
+  it("retries outages, not answers", () => {
+    const c = { method: "GET", path: "/p" }
+    expect(isTransient(new St2Unavailable({ ...c, cause: "ECONNREFUSED" }))).toBe(true)
+    expect(isTransient(new St2Timeout({ ...c, timeoutMs: 1 }))).toBe(true)
+    expect(isTransient(errorFromResponse({ ...c, status: 503, body: "" }))).toBe(true)
+    expect(isTransient(errorFromResponse({ ...c, status: 500, body: "" }))).toBe(false)
+    expect(isTransient(errorFromResponse({ ...c, status: 401, body: "" }))).toBe(false)
+  })
+})
