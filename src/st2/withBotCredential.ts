@@ -3,10 +3,11 @@ import { BotCredential, type CredentialUnavailable, type St2Credential } from ".
 import { isSt2Unauthorized } from "./St2Error.ts"
 
 /**
- * Runs `call` with the bot's credential. On a 401 the credential is reported to its owner (which
- * renews a token, or moves to `failed` for a rejected static credential); when st2 said the
- * token expired or is unknown, `call` runs ONCE more (a 401 then is reported too, not retried) with the next credential, which `get`
- * hands out only after the (single, shared) renewal. Any other 401 is returned as it is.
+ * Runs `call` with the bot's credential. Every 401 is reported to the credential's owner (which
+ * renews a token, or moves to `failed` for a rejected static credential). When st2 said the
+ * token expired or is unknown, `call` runs ONCE more with the next credential, which `get` hands
+ * out only after the (single, shared) renewal; a 401 then is reported and returned, not retried.
+ * Any other 401 is returned after the report.
  *
  * ```ts
  * const aliases = yield* withBotCredential((c) => client.listAliases(c))
