@@ -15,7 +15,14 @@ import {
   Stream,
 } from "effect"
 import type { Dispatcher } from "undici"
-import { type Actor, createActor, fromCallback, fromPromise, type InspectionEvent } from "xstate"
+import {
+  type Actor,
+  type ActorOptions,
+  createActor,
+  fromCallback,
+  fromPromise,
+  type InspectionEvent,
+} from "xstate"
 import {
   type ConnectionInput,
   type RefreshCredentialInput,
@@ -41,6 +48,8 @@ export interface StreamOptions {
   readonly dispatcher?: Dispatcher | undefined
   /** Jitter source for the backoff (tests pin it). */
   readonly random?: (() => number) | undefined
+  /** The machine's clock for its delays (XState's `clock` option); default: real time. */
+  readonly clock?: ActorOptions<StreamMachine>["clock"] | undefined
 }
 
 /** Any event read from the stream, after the machine dispatched it. */
@@ -279,6 +288,7 @@ export const makeSt2EventStream = (
           id: "stream",
           input: { random: options.random },
           ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+          ...(options.clock === undefined ? {} : { clock: options.clock }),
         })
         a.on("stream.event", (e) => runSync(dispatch(e.event, e.data)))
         let last = ""

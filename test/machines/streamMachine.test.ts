@@ -297,6 +297,13 @@ describe("classifyStreamFailure", () => {
     [{ _tag: "CredentialWaitExpired", waitedMs: 30_000 }, "reconnect"],
     [{ _tag: "StreamDefect", message: "boom" }, "reconnect"],
   ]
+  it("reconnects on a failure it does not know, rather than crashing the machine", () => {
+    expect(classifyStreamFailure({ _tag: "SomethingNew" } as unknown as StreamFailure)).toBe("reconnect")
+    const t = start()
+    t.current().send({ type: "FAILED", error: new Error("untagged") as unknown as StreamFailure })
+    expect(t.state()).toBe("reconnecting")
+    expect(t.errors).toEqual([])
+  })
   it.each(cases)("%o → %s", (failure, expected) => {
     expect(classifyStreamFailure(failure)).toBe(expected)
   })
