@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import {
   Bool,
+  EmptyMapping,
   FilePath,
   HttpUrl,
   integer,
@@ -42,14 +43,14 @@ export const ApiAuthSection = Schema.Struct({
 })
 
 export const RbacAuthSection = Schema.Struct({
-  standalone: opt(Schema.Struct({})),
-  serverside: opt(Schema.Struct({})),
+  standalone: opt(EmptyMapping),
+  serverside: opt(EmptyMapping),
   clientside: opt(Schema.Struct({ url: opt(HttpUrl) })),
 })
 
 /** The mapping form; the string forms (`cleartext`...) are turned into it before decoding. */
 export const SecretsStoreSection = Schema.Struct({
-  cleartext: opt(Schema.Struct({})),
+  cleartext: opt(EmptyMapping),
   keyring: opt(Schema.Struct({ service: opt(Text) })),
   vault: opt(
     Schema.Struct({

@@ -134,6 +134,16 @@ export const parseOneOf =
           typeof u === "string" ? suggestion(u, values, "valid values") : undefined,
         )
 
+/** `{}` (or YAML's empty value): a marker whose presence is the setting. Keys are refused. */
+export const parseEmptyMapping: LeafParser<Record<string, never>> = (u) => {
+  if (u === null || typeof u !== "object" || Array.isArray(u)) return fail(`must be {}, got ${kindOf(u)}`)
+  const keys = Object.keys(u)
+  return keys.length === 0
+    ? ok({})
+    : fail(`takes no settings, got ${keys.map((k) => `\`${k}\``).join(", ")}`, "write {}")
+}
+
+export const EmptyMapping = leaf(parseEmptyMapping)
 export const Text = leaf(parseText())
 export const TextOrEmpty = leaf(parseText({ allowEmpty: true }))
 export const SecretText = leaf(parseText({ secret: true }))
