@@ -28,8 +28,9 @@ export interface ChatAdapter {
    * wait for `Connected`); progress is reported on `status`. Closing the scope disconnects and
    * must leave nothing running (sockets, timers, readline). Failures never surface as errors
    * here: they are `status` changes (`Disconnected`, `InvalidCredentials`), so the
-   * adapter-connection machine decides about retries. Calling it again after the scope closed
-   * opens a fresh session.
+   * adapter-connection machine decides about retries. By the time it returns, `status` no
+   * longer shows the previous session's final status (it is at least `Connecting`). Calling it
+   * again after the scope closed opens a fresh session.
    */
   readonly connect: Effect.Effect<void, never, Scope.Scope>
   /**
