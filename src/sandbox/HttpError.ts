@@ -14,3 +14,5 @@ export const httpError = (status: number, message: string, extra?: Record<string
   new HttpError({ status, message, ...(extra === undefined ? {} : { extra }) })
 
 export const notFound = (): HttpError => httpError(404, "The resource could not be found.")
+
+export const isHttpError = (value: unknown): value is HttpError => value instanceof HttpError

@@ -24,3 +24,14 @@ export const isoMicros = (date: Date): string => date.toISOString().replace(/\.(
 
 /** `YYYY-MM-DDTHH:MM:SSZ`, the format of `GET /api/v1/user`'s `token_expire`. */
 export const isoSeconds = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, "Z")
+
+const stableIds = new Map<string, string>()
+/** A fixed ObjectId per name, for built-in things (actions, runners) that exist from the start. */
+objectId.stable = (name: string): string => {
+  let id = stableIds.get(name)
+  if (id === undefined) {
+    id = objectId()
+    stableIds.set(name, id)
+  }
+  return id
+}

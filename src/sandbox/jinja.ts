@@ -75,7 +75,10 @@ const makeEnv = (strict: boolean): nunjucks.Environment => {
   env.addFilter("use_none", (v: unknown) => (v === null || v === undefined ? "%*****__%NONE%__*****%" : v))
   env.addFilter("basename", (v: string) => basename(String(v)))
   env.addFilter("dirname", (v: string) => dirname(String(v)))
-  for (const [name, fn] of Object.entries(jinjaTests)) env.addTest(name, fn)
+  // addTest exists at run time (nunjucks 3.x) but is missing from @types/nunjucks.
+  const withTests = env as unknown as { addTest: (name: string, fn: (...a: unknown[]) => boolean) => void }
+  for (const [name, fn] of Object.entries(jinjaTests))
+    withTests.addTest(name, fn as (...a: unknown[]) => boolean)
   return env
 }
 

@@ -1,0 +1,47 @@
+import type { IncomingMessage } from "node:http"
+import type { AuthInfo, Credentials } from "./Credentials.ts"
+import { type HttpError, httpError, isHttpError } from "./HttpError.ts"
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const v = req.headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+/** Cookie `name` from the request's `Cookie` header. */
+export const cookie = (req: IncomingMessage, name: string): string | undefined => {
+  for (const part of (header(req, "cookie") ?? "").split(";")) {
+    const eq = part.indexOf("=")
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim())
+  }
+  return undefined
+}
+
+/**
+ * st2's credential lookup: the FIRST present of header `X-Auth-Token`, header `St2-Api-Key`,
+ * query `x-auth-token`, query `st2-api-key`, cookie `auth-token` is validated; if it is invalid
+ * the request fails, no other credential is tried.
+ */
+export const authenticate = (
+  req: IncomingMessage,
+  query: URLSearchParams,
+  credentials: Credentials,
+): AuthInfo | HttpError => {
+  const candidates: Array<[string | null | undefined, "token" | "key", AuthInfo["location"]]> = [
+    [header(req, "x-auth-token"), "token", "header"],
+    [header(req, "st2-api-key"), "key", "header"],
+    [query.get("x-auth-token"), "token", "query"],
+    [query.get("st2-api-key"), "key", "query"],
+    [cookie(req, "auth-token"), "token", "cookie"],
+  ]
+  const found = candidates.find(([value]) => value !== undefined && value !== null)
+  if (found === undefined) return httpError(401, "Unauthorized - One of Token or API key required.")
+  const [value, kind, location] = found as [string, "token" | "key", AuthInfo["location"]]
+  if (kind === "token") {
+    const record = credentials.checkToken(value)
+    if (isHttpError(record)) return record
+    return { user: record.user, method: "authentication token", location, token: record }
+  }
+  const key = credentials.checkApiKey(value)
+  if (isHttpError(key)) return key
+  return { user: key.user, method: "api key", location }
+}
