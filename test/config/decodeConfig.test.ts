@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these tests are about ${VAR} syntax
 import { Redacted } from "effect"
 import { describe, expect, it } from "vitest"
 import { st2Endpoints } from "../../src/config/StormbotConfig.ts"

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these tests are about ${VAR} syntax
 import { Redacted } from "effect"
 import { describe, expect, it } from "vitest"
 import { interpolateEnv } from "../../src/config/interpolateEnv.ts"
