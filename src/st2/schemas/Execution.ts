@@ -25,16 +25,26 @@ export const isExecutionFinished = (status: string): boolean => finished.has(sta
 
 const UnknownRecord = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 
+const OptionalText = Schema.optional(Schema.NullOr(Schema.String))
+
 /**
  * `context` of an execution: `api_user` is the chat user, `user` the st2 user whose credential
- * ran it. Other keys (`trace_context`, `parent`...) are kept as they are.
+ * ran it, `action_alias_ref` the alias (`{id, name}` as st2 stores it). Unset values may come as
+ * `null`. Other keys (`trace_context`, `parent`...) are kept as they are.
  */
 export const ExecutionContext = Schema.Struct(
   {
-    user: Schema.optional(Schema.String),
-    api_user: Schema.optional(Schema.String),
-    action_alias_ref: Schema.optional(Schema.String),
-    source_channel: Schema.optional(Schema.String),
+    user: OptionalText,
+    api_user: OptionalText,
+    action_alias_ref: Schema.optional(
+      Schema.NullOr(
+        Schema.Union(
+          Schema.String,
+          Schema.Struct({ id: Schema.optional(Schema.String), name: Schema.optional(Schema.String) }),
+        ),
+      ),
+    ),
+    source_channel: OptionalText,
   },
   UnknownRecord,
 )
@@ -52,9 +62,9 @@ export const Execution = Schema.Struct({
   parameters: Schema.optional(UnknownRecord),
   result: Schema.optional(Schema.Unknown),
   context: Schema.optional(ExecutionContext),
-  web_url: Schema.optional(Schema.String),
-  start_timestamp: Schema.optional(Schema.String),
-  end_timestamp: Schema.optional(Schema.String),
+  web_url: OptionalText,
+  start_timestamp: OptionalText,
+  end_timestamp: OptionalText,
   elapsed_seconds: Schema.optional(Schema.Number),
   liveaction: Schema.optional(Schema.Unknown),
   runner: Schema.optional(Schema.Unknown),
