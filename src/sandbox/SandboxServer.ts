@@ -253,7 +253,10 @@ export class SandboxServer {
       return
     }
     const auth = authenticate(req, query, this.credentials)
-    if (isHttpError(auth)) return this.#send(res, requestId, auth)
+    if (isHttpError(auth)) {
+      this.#send(res, requestId, auth)
+      return
+    }
     const events = listParam(query, "events")
     const headers: Record<string, string> = {
       "Content-Type": "text/event-stream; charset=UTF-8",
