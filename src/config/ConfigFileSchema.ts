@@ -113,6 +113,3 @@ export const RETIRED_KEYS: Readonly<Record<string, string>> = {
   "stackstorm.oob_auth_url":
     "err-stackstorm's oob_auth_url is replaced by rbac_auth: { clientside: { url: ... } }",
 }
-
-/** Paths whose secrets must never be quoted (used by the renderer and by tests). */
-export const SECRET_KEYS = ["password", "token", "key", "apikey", "webhook_secret"] as const
