@@ -118,4 +118,21 @@ describe("TextAdapter", () => {
       expect(input.listenerCount("data")).toBe(0)
     }),
   )
+  it.scopedLive("on a terminal, prompts, and redraws the prompt after a reply", () =>
+    Effect.gen(function* () {
+      const input = new PassThrough()
+      const output = new PassThrough()
+      let printed = ""
+      output.on("data", (b: Buffer) => {
+        printed += b.toString("utf8")
+      })
+      const adapter = makeTextAdapter({ input, output, username: "alice", interactive: true })
+      yield* adapter.connect
+      expect(printed).toContain("alice> ")
+      printed = ""
+      yield* adapter.send(ChatTarget.room(TERMINAL_ROOM), { text: "done" })
+      // the half-typed line is cleared, the reply printed, the prompt drawn again
+      expect(printed).toMatch(/stormbot> done\n.*alice> \u001b\[\d+G$/s)
+    }),
+  )
 })

@@ -91,6 +91,9 @@ export const makeTextAdapter = (options: TextAdapterOptions = {}): ChatAdapter =
       }
       streams.pushMessage(message)
     })
+    // In raw mode readline swallows Ctrl-C; hand it to the process so the app's SIGINT
+    // shutdown (stop taking messages, drain, exit 0) runs as it would outside a TTY.
+    if (interactive) session.on("SIGINT", () => process.kill(process.pid, "SIGINT"))
     session.on("close", () => {
       rl = undefined
       if (releasing) return
