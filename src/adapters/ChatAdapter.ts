@@ -155,8 +155,9 @@ export type ConnectionStatus =
   /** The platform rejected the credentials; retrying without new configuration is pointless. */
   | { readonly _tag: "InvalidCredentials"; readonly reason: string }
   /**
-   * No more sessions will follow. `inputEnded`: the input is exhausted (piped stdin at EOF): the
-   * app may wait for outstanding results and exit. `closed`: the session scope was closed.
+   * The session is over. `inputEnded`: the input is exhausted for good (piped stdin at EOF): the
+   * app may wait for outstanding results and exit. `closed`: the session scope was closed (a new
+   * `connect` may follow).
    */
   | { readonly _tag: "Stopped"; readonly reason: "inputEnded" | "closed" }
 
