@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { Effect, Either } from "effect"
-import { parseDocument } from "yaml"
+import { LineCounter, parseDocument } from "yaml"
 import { ConfigError } from "./ConfigError.ts"
 import { type FileReader, decodeConfig, nodeFileReader } from "./decodeConfig.ts"
 import type { Env } from "./interpolateEnv.ts"
@@ -38,15 +38,16 @@ export const configFilePath = (options: LoadConfigOptions): string | undefined =
 
 /** Parses YAML text; syntax errors become problems with their line and column. */
 export const parseConfigYaml = (text: string, source: string): Either.Either<unknown, ConfigError> => {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true })
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter })
   if (doc.errors.length > 0) {
     return Either.left(
       new ConfigError({
         source,
         problems: doc.errors.map((e) => {
-          const pos = e.linePos?.[0]
+          const pos = lineCounter.linePos(e.pos[0])
           return {
-            path: pos ? `line ${pos.line}, column ${pos.col}` : "(YAML)",
+            path: `line ${pos.line}, column ${pos.col}`,
             // The first line of yaml's message names the error; the rest quotes the source (maybe a secret).
             message: `YAML syntax error: ${e.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "")}`,
             hint: "check indentation and quoting around this place",
