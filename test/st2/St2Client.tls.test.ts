@@ -1,0 +1,98 @@
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { createServer, type Server } from "node:https"
+import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect, Either, Redacted } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { St2Client, St2ClientLive } from "../../src/st2/St2Client.ts"
+
+/** A self-signed certificate for 127.0.0.1, made with the system's openssl. */
+const selfSigned = () => {
+  const dir = mkdtempSync(join(tmpdir(), "stormbot-tls-"))
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+    ],
+    { stdio: "ignore" },
+  )
+  const pair = {
+    key: readFileSync(join(dir, "key.pem"), "utf8"),
+    cert: readFileSync(join(dir, "cert.pem"), "utf8"),
+  }
+  rmSync(dir, { recursive: true })
+  return pair
+}
+
+let server: Server
+let url: string
+let cert: string
+beforeAll(async () => {
+  const pair = selfSigned()
+  cert = pair.cert
+  server = createServer(pair, (_req, res) => {
+    res.writeHead(200, { "Content-Type": "application/json" })
+    res.end(JSON.stringify({ username: "bot", authentication: { method: "api key" } }))
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+afterAll(async () => {
+  server.closeAllConnections()
+  await new Promise((r) => server.close(r))
+})
+
+const whoami = (tls: { verifyCert: boolean; caCert?: string }) =>
+  Effect.runPromise(
+    Effect.either(
+      Effect.flatMap(St2Client, (st2) => st2.currentUser({ _tag: "ApiKey", key: Redacted.make("k") })).pipe(
+        Effect.provide(
+          St2ClientLive({
+            authUrl: `${url}/auth/v1`,
+            apiUrl: `${url}/api/v1`,
+            streamUrl: `${url}/stream/v1`,
+            requestTimeoutMs: 5_000,
+            ...tls,
+          }),
+        ),
+      ),
+    ),
+  )
+
+describe("TLS settings apply to the client's own dispatcher", () => {
+  it("verify_cert: true refuses a certificate it cannot verify", async () => {
+    const out = await whoami({ verifyCert: true })
+    expect(Either.isLeft(out) && out.left._tag).toBe("St2Unavailable")
+    expect(Either.isLeft(out) && out.left._tag === "St2Unavailable" && out.left.cause).toMatch(/self.signed/i)
+  })
+
+  it("ca_cert makes the same certificate trusted", async () => {
+    const out = await whoami({ verifyCert: true, caCert: cert })
+    expect(Either.getOrThrow(out).username).toBe("bot")
+  })
+
+  it("verify_cert: false accepts it, without touching the process's TLS settings", async () => {
+    const out = await whoami({ verifyCert: false })
+    expect(Either.getOrThrow(out).username).toBe("bot")
+    expect(process.env.NODE_TLS_REJECT_UNAUTHORIZED).toBeUndefined()
+    // A client with verification on, created afterwards, still refuses.
+    const strict = await whoami({ verifyCert: true })
+    expect(Either.isLeft(strict)).toBe(true)
+  })
+})
