@@ -1,6 +1,6 @@
 import { Either } from "effect"
 import { isPyBlank, type PreparedCommand } from "./PreparedCommand.ts"
-import { parsePythonRegex, RegexDialectError } from "./PythonRegex.ts"
+import { type ParsedRegex, parsePythonRegex, type RegexNode, RegexDialectError } from "./PythonRegex.ts"
 import { toJsSource } from "./pythonRegexToJs.ts"
 import { pythonRegExp } from "./pythonRegExp.ts"
 import { anchorsOf, type LiteralPrefix, literalPrefixes, requiredLiteral } from "./regexAnalysis.ts"
@@ -33,7 +33,7 @@ const OPTIONAL = `{{${KEY}${DEFAULT}}}`
 const REQUIRED = `{{${KEY}}}`
 
 // Defaults are found with DOTALL; the substitutions run without it (as in st2).
-const optionalFindRe = pythonRegExp(OPTIONAL, { dotAll: true, global: true })
+export const optionalFindRe = pythonRegExp(OPTIONAL, { dotAll: true, global: true })
 const optionalSubRe = pythonRegExp(String.raw`(\s*)${OPTIONAL}`, { global: true })
 const requiredSubRe = pythonRegExp(String.raw`(\s*)${REQUIRED}`, { global: true })
 
@@ -42,10 +42,29 @@ const paramMatch = (space: string, name: string): string =>
   `${space}["\\']?(?P<${name}>(?:(?<=\\').+?(?=\\')|(?<=").+?(?=")|{.+?}|.+?))["\\']?`
 
 /** Python's `re.sub` template escapes: only `\\` would be special here, and names hold none. */
-const translateFormat = (format: string): string =>
+export const translateFormat = (format: string): string =>
   format
     .replace(optionalSubRe, (_m, space: string, name: string) => `(?:${paramMatch(space, name)})?`)
     .replace(requiredSubRe, (_m, space: string, name: string) => paramMatch(space, name))
+
+const START_ANCHOR: ReadonlyArray<RegexNode> = [
+  { t: "assert", k: "^" },
+  { t: "repeat", min: 0, max: Number.POSITIVE_INFINITY, lazy: false, body: { t: "category", k: "s" } },
+]
+const END_ANCHOR: ReadonlyArray<RegexNode> = [START_ANCHOR[1]!, { t: "assert", k: "$" }]
+
+/**
+ * st2 prepends `^\s*` and appends `\s*$` as TEXT when it finds no anchor of its own; with an
+ * alternation at the top level they attach to the first and the last branch only.
+ */
+export const withAnchors = (parsed: ParsedRegex): ParsedRegex => {
+  const anchors = anchorsOf(parsed.root)
+  if (anchors.start && anchors.end) return parsed
+  const branches = parsed.root.branches.map((b) => [...b])
+  if (!anchors.start) branches[0]!.unshift(...START_ANCHOR)
+  if (!anchors.end) branches[branches.length - 1]!.push(...END_ANCHOR)
+  return { root: { t: "alt", branches }, groups: parsed.groups }
+}
 
 /**
  * Compiles a format, or answers the reason it cannot be used faithfully. The reason is written
@@ -56,11 +75,7 @@ export const compileFormat = (format: string): Either.Either<CompiledFormat, str
     const defaults: Array<readonly [string, string]> = []
     for (const m of format.matchAll(optionalFindRe))
       defaults.push([m[1]!, (m[2] ?? "") + (m[3] ?? "") + (m[4] ?? "") + (m[5] ?? "")])
-    let reg = translateFormat(format)
-    const anchors = anchorsOf(parsePythonRegex(reg).root)
-    if (!anchors.start) reg = String.raw`^\s*` + reg
-    if (!anchors.end) reg = reg + String.raw`\s*$`
-    const parsed = parsePythonRegex(reg)
+    const parsed = withAnchors(parsePythonRegex(translateFormat(format)))
     const groupNames = parsed.groups.filter((g): g is string => g !== undefined)
     for (const [key] of defaults)
       if (!groupNames.includes(key))

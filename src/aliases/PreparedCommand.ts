@@ -1,4 +1,4 @@
-import { isPySpace } from "./pythonRegexToJs.ts"
+import { PY_SPACE_RANGES } from "./pythonRegexToJs.ts"
 import { pythonRegExp } from "./pythonRegExp.ts"
 
 /**
@@ -27,30 +27,22 @@ const ENDING = String.raw`.*?((${PAIRS}\s*)*)$`
 const endingRe = pythonRegExp(`(?:${ENDING})`, { dotAll: true })
 const pairsRe = pythonRegExp(PAIRS, { dotAll: true, global: true })
 
-const MAX_WORDS = 8
+/** How many leading words of a command the prefix index looks at. */
+export const MAX_WORDS = 8
 
-/** Splits on runs of Python whitespace; at most `MAX_WORDS` words. */
+const SPACE_RUN = new RegExp(`[${PY_SPACE_RANGES}]+`, "u")
+const NOT_SPACE = new RegExp(`[^${PY_SPACE_RANGES}]`, "u")
+
+/** Splits on runs of Python whitespace; at most `max` words. */
 export const pyWords = (text: string, max = MAX_WORDS): Array<string> => {
-  const words: Array<string> = []
-  let current = ""
-  for (const ch of text) {
-    if (isPySpace(ch.codePointAt(0)!)) {
-      if (current !== "") {
-        words.push(current)
-        if (words.length >= max) return words
-        current = ""
-      }
-    } else current += ch
-  }
-  if (current !== "") words.push(current)
-  return words
+  const words = text.split(SPACE_RUN)
+  if (words[0] === "") words.shift()
+  if (words[words.length - 1] === "") words.pop()
+  return words.length > max ? words.slice(0, max) : words
 }
 
 /** Python's `str.strip()` emptiness test. */
-export const isPyBlank = (text: string): boolean => {
-  for (const ch of text) if (!isPySpace(ch.codePointAt(0)!)) return false
-  return true
-}
+export const isPyBlank = (text: string): boolean => !NOT_SPACE.test(text)
 
 export const prepareCommand = (command: string): PreparedCommand => {
   let stream = command

@@ -67,19 +67,22 @@ const simpleEscapes: Record<string, number> = { a: 7, f: 12, n: 10, r: 13, t: 9,
 /** Parses `source` as Python would compile it (`re.compile(source)`, str pattern). */
 export const parsePythonRegex = (source: string): ParsedRegex => new Parser(source).parse()
 
+/** The body of every placeholder group st2 generates; parsed once and shared (it has no groups). */
+const PLACEHOLDER_BODY = `(?:(?<=\\').+?(?=\\')|(?<=").+?(?=")|{.+?}|.+?))`
+let placeholderBody: Alternation | undefined
+/** The shared placeholder body tree (emitters cache its translation). */
+export const placeholderBodyAst = (): Alternation | undefined => placeholderBody
+
 class Parser {
-  private readonly chars: ReadonlyArray<string>
   private pos = 0
   private readonly groups: Array<string | undefined> = []
   private readonly open = new Set<number>()
 
-  constructor(source: string) {
-    this.chars = Array.from(source)
-  }
+  constructor(private readonly src: string) {}
 
   parse(): ParsedRegex {
     const root = this.alternation(0)
-    if (this.pos < this.chars.length) this.fail(`unbalanced parenthesis at position ${this.pos}`)
+    if (this.pos < this.src.length) this.fail(`unbalanced parenthesis at position ${this.pos}`)
     return { root, groups: this.groups }
   }
 
@@ -87,18 +90,23 @@ class Parser {
     throw new RegexDialectError(message)
   }
 
+  /** The next UTF-16 unit (enough for comparisons with ASCII syntax characters). */
   private peek(offset = 0): string | undefined {
-    return this.chars[this.pos + offset]
+    return this.src[this.pos + offset]
   }
 
+  /** The next whole code point, consumed. */
   private take(): string | undefined {
-    return this.chars[this.pos++]
+    const cp = this.src.codePointAt(this.pos)
+    if (cp === undefined) return undefined
+    this.pos += cp > 0xffff ? 2 : 1
+    return cp > 0xffff ? String.fromCodePoint(cp) : this.src[this.pos - 1]
   }
 
+  /** Consumes `s` (ASCII) when it comes next. */
   private eat(s: string): boolean {
-    const cs = Array.from(s)
-    for (let i = 0; i < cs.length; i++) if (this.chars[this.pos + i] !== cs[i]) return false
-    this.pos += cs.length
+    if (!this.src.startsWith(s, this.pos)) return false
+    this.pos += s.length
     return true
   }
 
@@ -142,13 +150,14 @@ class Parser {
   /** True when `{` at the cursor starts a valid `{m}`, `{m,}`, `{,n}` or `{m,n}` (Python's rule). */
   private quantifierAhead(): boolean {
     let i = this.pos + 1
-    if (this.chars[i] === "}") return false
-    while (this.chars[i] !== undefined && DIGITS.test(this.chars[i]!)) i++
-    if (this.chars[i] === ",") {
+    const s = this.src
+    if (s[i] === "}") return false
+    while (s[i] !== undefined && DIGITS.test(s[i]!)) i++
+    if (s[i] === ",") {
       i++
-      while (this.chars[i] !== undefined && DIGITS.test(this.chars[i]!)) i++
+      while (s[i] !== undefined && DIGITS.test(s[i]!)) i++
     }
-    return this.chars[i] === "}"
+    return s[i] === "}"
   }
 
   private quantifier(body: RegexNode): RegexNode {
@@ -236,8 +245,16 @@ class Parser {
       index = this.groups.length
       this.open.add(index)
     }
-    const body = this.alternation(depth + 1)
-    if (!this.eat(")")) this.fail("missing ), unterminated subpattern")
+    let body: Alternation
+    if (kind === "named" && this.src.startsWith(PLACEHOLDER_BODY, this.pos)) {
+      // Exactly what parsing the text would give: the body holds no capturing group.
+      placeholderBody ??= parsePythonRegex(PLACEHOLDER_BODY.slice(0, -1)).root
+      body = placeholderBody
+      this.pos += PLACEHOLDER_BODY.length
+    } else {
+      body = this.alternation(depth + 1)
+      if (!this.eat(")")) this.fail("missing ), unterminated subpattern")
+    }
     if (index !== undefined) this.open.delete(index)
     const node: RegexNode = name === undefined ? { t: "group", kind, body } : { t: "group", kind, name, body }
     if (kind === "lookbehind" || kind === "negLookbehind") checkLookbehind(body)

@@ -1,4 +1,10 @@
-import type { Alternation, CategoryKind, ClassItem, RegexNode } from "./PythonRegex.ts"
+import {
+  type Alternation,
+  type CategoryKind,
+  type ClassItem,
+  placeholderBodyAst,
+  type RegexNode,
+} from "./PythonRegex.ts"
 
 /**
  * JavaScript (`u` flag) spellings of Python 3's Unicode-aware character categories, so that
@@ -163,8 +169,14 @@ const emitNode = (node: RegexNode, o: JsRegexOptions): string => {
   }
 }
 
-export const emitAlternation = (alt: Alternation, o: JsRegexOptions): string =>
-  alt.branches.map((branch) => branch.map((n) => emitNode(n, o)).join("")).join("|")
+let sharedEmitted: { alt: Alternation; dotAll: boolean; js: string } | undefined
+
+export const emitAlternation = (alt: Alternation, o: JsRegexOptions): string => {
+  if (alt === placeholderBodyAst() && sharedEmitted?.dotAll === o.dotAll) return sharedEmitted.js
+  const js = alt.branches.map((branch) => branch.map((n) => emitNode(n, o)).join("")).join("|")
+  if (alt === placeholderBodyAst()) sharedEmitted = { alt, dotAll: o.dotAll, js }
+  return js
+}
 
 /** JavaScript source for a parsed Python pattern; compile it with flags `u` (+ `s` when dotAll). */
 export const toJsSource = (alt: Alternation, o: JsRegexOptions): string => emitAlternation(alt, o)

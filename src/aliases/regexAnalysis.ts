@@ -9,21 +9,59 @@ type SreItem =
  * The token list `sre_parse` builds for an alternation: one branch is inlined; for several,
  * a prefix common to every branch is moved out in front of the BRANCH token.
  */
+const sreCache = new WeakMap<Alternation, ReadonlyArray<SreItem>>()
+
 const sreItems = (alt: Alternation): ReadonlyArray<SreItem> => {
   if (alt.branches.length === 1) return alt.branches[0]!
+  const hit = sreCache.get(alt)
+  if (hit !== undefined) return hit
+  const items = factorBranches(alt)
+  sreCache.set(alt, items)
+  return items
+}
+
+const factorBranches = (alt: Alternation): ReadonlyArray<SreItem> => {
   const branches = alt.branches.map((b) => [...b])
   const out: Array<SreItem> = []
   for (;;) {
     const first = branches[0]![0]
     if (first === undefined) break
-    const key = nodeKey(first)
-    if (!branches.every((b) => b.length > 0 && nodeKey(b[0]!) === key)) break
+    if (!branches.every((b) => b.length > 0 && sameNode(b[0]!, first))) break
     for (const b of branches) b.shift()
     out.push(first)
   }
   out.push({ t: "branch", branches })
   return out
 }
+
+/** Structural equality of two tokens, as `sre_parse` compares them when factoring a prefix. */
+const sameNode = (a: RegexNode, b: RegexNode): boolean => {
+  if (a === b) return true
+  if (a.t !== b.t) return false
+  switch (a.t) {
+    case "char":
+      return a.cp === (b as typeof a).cp
+    case "any":
+      return true
+    case "assert":
+    case "category":
+      return a.k === (b as typeof a).k
+    case "group": {
+      const g = b as typeof a
+      return a.kind === g.kind && a.name === g.name && sameAlt(a.body, g.body)
+    }
+    default:
+      return nodeKey(a) === nodeKey(b)
+  }
+}
+
+const sameAlt = (a: Alternation, b: Alternation): boolean =>
+  a === b ||
+  (a.branches.length === b.branches.length &&
+    a.branches.every((x, i) => {
+      const y = b.branches[i]!
+      return x.length === y.length && x.every((n, j) => sameNode(n, y[j]!))
+    }))
 
 /**
  * StackStorm's `search_regex_tokens`, quirks included: it descends into groups and, for an

@@ -1,0 +1,261 @@
+import { Either } from "effect"
+import { type ActionAlias, aliasRef } from "../st2/ActionAlias.ts"
+import { type CompiledFormat, compileFormat, extractAll, extractOne } from "./CompiledFormat.ts"
+import { type FormatRejected, formatRejected } from "./FormatRejected.ts"
+import { PrefixIndex } from "./PrefixIndex.ts"
+import { type PreparedCommand, prepareCommand } from "./PreparedCommand.ts"
+import { pythonRegExp } from "./pythonRegExp.ts"
+import { type SuggestionSource, suggestDisplays, suggestionSource } from "./suggestDisplays.ts"
+
+export type AliasMatch =
+  | {
+      readonly _tag: "Matched"
+      readonly alias: ActionAlias
+      /** The representation string that matched, as sent to `POST /aliasexecution` as `format`. */
+      readonly format: string
+      /** The format's display string; `null` for an object format without one (st2 sends null). */
+      readonly display: string | null
+      readonly multiple: boolean
+      /** One parameter set, or one per occurrence for a `match_multiple` format. */
+      readonly executions: ReadonlyArray<Readonly<Record<string, string>>>
+    }
+  /** `Command '<c>' matched no patterns` */
+  | { readonly _tag: "NoMatch"; readonly message: string }
+  /** `Command '<c>' matched more than 1 pattern` / `... matched more than 1 (multi) pattern` */
+  | {
+      readonly _tag: "Ambiguous"
+      readonly message: string
+      readonly candidates: ReadonlyArray<{
+        readonly alias: ActionAlias
+        readonly format: string
+        readonly display: string | null
+      }>
+    }
+
+export interface HelpQuery {
+  readonly pack?: string
+  /** A Python regular expression searched case-insensitively in each display string. */
+  readonly filter?: string
+  readonly limit?: number
+  readonly offset?: number
+}
+
+export interface HelpString {
+  readonly pack: string
+  readonly display: string
+  /** The alias's description; `null` when it has none (as st2 sends it). */
+  readonly description: string | null
+}
+
+export interface HelpResult {
+  /** How many help strings pass `pack` and `filter`, before `limit`/`offset`. */
+  readonly available: number
+  readonly helpstrings: ReadonlyArray<HelpString>
+}
+
+interface Entry {
+  /** st2's order: alias, then format, then representation. */
+  readonly seq: number
+  readonly alias: ActionAlias
+  readonly display: string | null
+  readonly compiled: CompiledFormat
+  readonly multiple: boolean
+}
+
+class Bucket {
+  readonly index = new PrefixIndex<Entry>()
+
+  add(entry: Entry): void {
+    this.index.add(entry.compiled.prefixes, entry)
+  }
+
+  /** Entries whose format takes the command (st2: `extract_parameters` raised no ParseException). */
+  matches(cmd: PreparedCommand): Array<Entry> {
+    const candidates: Array<Entry> = []
+    this.index.candidates(cmd.words, candidates)
+    for (const e of this.index.scanned) if (cmd.stream.includes(e.compiled.required)) candidates.push(e)
+    const hits: Array<Entry> = []
+    let last = -1
+    candidates.sort((a, b) => a.seq - b.seq)
+    for (const e of candidates) {
+      if (e.seq === last) continue
+      last = e.seq
+      if (Either.isRight(extractOne(e.compiled, cmd))) hits.push(e)
+    }
+    return hits
+  }
+}
+
+const SURROGATE = /[\ud800-\udfff]/
+/** Python's (and MongoDB's) string order: by code point, not UTF-16 unit. */
+const compareCodePoints = (a: string, b: string): number => {
+  if (a === b) return 0
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : 1
+  const x = Array.from(a)
+  const y = Array.from(b)
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!
+    if (d !== 0) return d
+  }
+  return x.length - y.length
+}
+
+/** A format's display and representations, as st2's `normalise_alias_format_string` reads them. */
+const normalise = (format: ActionAlias["formats"][number]) => {
+  if (typeof format === "string") return { display: format, representations: [format], multiple: false }
+  const rep = format.representation
+  const representations = rep === undefined ? [] : typeof rep === "string" ? [rep] : [...rep]
+  const display = format.display ?? null
+  // st2 lists a display-only format with the representation "" (it matches an empty command).
+  if (display && representations.length === 0) representations.push("")
+  return { display, representations, multiple: format.match_multiple === true }
+}
+
+export interface BuildOptions {
+  /** An index built earlier: its compiled formats are reused, which makes a refresh cheap. */
+  readonly reuse?: AliasIndex
+}
+
+/**
+ * Every enabled alias's formats, compiled and indexed for st2-exact matching, help and
+ * suggestions. Immutable: build a new one when aliases change.
+ */
+export class AliasIndex {
+  readonly rejected: ReadonlyArray<FormatRejected>
+  /** How many representations are matchable (enabled aliases, formats not rejected). */
+  readonly size: number
+  /** Built on the first `suggest`, so that a rebuild does not pay for it. */
+  private suggestions: ReadonlyArray<SuggestionSource> | undefined
+
+  private constructor(
+    private readonly single: Bucket,
+    private readonly multi: Bucket,
+    private readonly helpEntries: ReadonlyArray<HelpString>,
+    private readonly compiled: ReadonlyMap<string, Either.Either<CompiledFormat, string>>,
+    rejected: ReadonlyArray<FormatRejected>,
+    size: number,
+  ) {
+    this.rejected = rejected
+    this.size = size
+  }
+
+  /** Never throws: a format that cannot be used lands in `rejected`, the rest keep working. */
+  static build(aliases: ReadonlyArray<ActionAlias>, options: BuildOptions = {}): AliasIndex {
+    const previous = options.reuse?.compiled
+    const compiled = new Map<string, Either.Either<CompiledFormat, string>>()
+    const single = new Bucket()
+    const multi = new Bucket()
+    const rejected: Array<FormatRejected> = []
+    let seq = 0
+    for (const alias of aliases) {
+      if (alias.enabled === false) continue
+      for (const format of alias.formats) {
+        const { display, representations, multiple } = normalise(format)
+        for (const rep of representations) {
+          let c = compiled.get(rep)
+          if (c === undefined) {
+            c = previous?.get(rep) ?? compileFormat(rep)
+            compiled.set(rep, c)
+          }
+          if (Either.isLeft(c)) {
+            rejected.push(formatRejected(aliasRef(alias), rep, c.left))
+            continue
+          }
+          ;(multiple ? multi : single).add({ seq: seq++, alias, display, compiled: c.right, multiple })
+        }
+      }
+    }
+    const helpAliases = aliases
+      .filter((a) => a.enabled !== false)
+      .map((a, i) => ({ a, i }))
+      .sort(
+        (x, y) => compareCodePoints(x.a.pack, y.a.pack) || compareCodePoints(x.a.name, y.a.name) || x.i - y.i,
+      )
+    const helpEntries: Array<HelpString> = []
+    for (const { a } of helpAliases)
+      for (const format of a.formats) {
+        const { display } = normalise(format)
+        if (display) helpEntries.push({ pack: a.pack, display, description: a.description ?? null })
+      }
+    return new AliasIndex(single, multi, helpEntries, compiled, rejected, seq)
+  }
+
+  /** st2's `get_matching_alias` (`POST /actionalias/match`) plus the parameters of each execution. */
+  match(command: string): AliasMatch {
+    const cmd = prepareCommand(command)
+    const hits = this.single.matches(cmd)
+    if (hits.length > 1) return ambiguous(`Command '${command}' matched more than 1 pattern`, hits)
+    if (hits.length === 1) {
+      const e = hits[0]!
+      const params = extractOne(e.compiled, cmd)
+      return matched(e, Either.isRight(params) ? [params.right] : [])
+    }
+    const multiHits = this.multi.matches(cmd)
+    if (multiHits.length > 1)
+      return ambiguous(`Command '${command}' matched more than 1 (multi) pattern`, multiHits)
+    if (multiHits.length === 1) {
+      const e = multiHits[0]!
+      return matched(
+        e,
+        extractAll(e.compiled, cmd).flatMap((x) => (Either.isRight(x) ? [x.right] : [])),
+      )
+    }
+    return { _tag: "NoMatch", message: `Command '${command}' matched no patterns` }
+  }
+
+  /** st2's `generate_helpstring_result` (`GET /actionalias/help`), limit/offset quirks included. */
+  help(query: HelpQuery = {}): HelpResult {
+    const limit = query.limit ?? 0
+    const offset = query.offset ?? 0
+    const test = filterTest(query.filter)
+    const helpstrings: Array<HelpString> = []
+    let count = 0
+    for (const h of this.helpEntries) {
+      if (query.pack && query.pack !== h.pack) continue
+      if (!test(h.display)) continue
+      const skip =
+        (offset === 0 && limit > 0 && count >= limit) ||
+        (offset > 0 && limit === 0 && count < offset) ||
+        (offset > 0 && limit > 0 && (count < offset || count >= offset + limit))
+      if (!skip) helpstrings.push(h)
+      count++
+    }
+    return { available: count, helpstrings }
+  }
+
+  /** The display strings closest to a command that matched nothing ("did you mean"). */
+  suggest(command: string, max = 3): ReadonlyArray<string> {
+    this.suggestions ??= this.helpEntries.map((h) => suggestionSource(h.display))
+    return suggestDisplays(this.suggestions, command, max)
+  }
+}
+
+const matched = (e: Entry, executions: ReadonlyArray<Record<string, string>>): AliasMatch => ({
+  _tag: "Matched",
+  alias: e.alias,
+  format: e.compiled.format,
+  display: e.display,
+  multiple: e.multiple,
+  executions,
+})
+
+const ambiguous = (message: string, hits: ReadonlyArray<Entry>): AliasMatch => ({
+  _tag: "Ambiguous",
+  message,
+  candidates: hits.map((e) => ({ alias: e.alias, format: e.compiled.format, display: e.display })),
+})
+
+/**
+ * st2 runs `re.search(filter, display, re.IGNORECASE)`. A filter that is not a valid (or not a
+ * translatable) Python regex is searched as plain text, case-insensitively, instead of failing.
+ */
+const filterTest = (filter: string | undefined): ((display: string) => boolean) => {
+  if (!filter) return () => true
+  try {
+    const re = pythonRegExp(filter, { ignoreCase: true })
+    return (display) => re.test(display)
+  } catch {
+    const needle = filter.toLowerCase()
+    return (display) => display.toLowerCase().includes(needle)
+  }
+}

@@ -1,0 +1,86 @@
+import { MAX_WORDS, pyWords } from "./PreparedCommand.ts"
+import { PY_SPACE_RANGES } from "./pythonRegexToJs.ts"
+import type { LiteralPrefix } from "./regexAnalysis.ts"
+
+const TRAILING_SPACE = new RegExp(`[${PY_SPACE_RANGES}]$`, "u")
+const endsWithSpace = (text: string): boolean => TRAILING_SPACE.test(text)
+
+interface Node<T> {
+  children: Map<string, Node<T>> | undefined
+  /** Items whose literal prefix is exactly the words leading here (the last word complete). */
+  exact: Array<T>
+  /** Items whose literal prefix ends inside the next word: keyed by that word's start. */
+  partial: Map<string, Array<T>> | undefined
+}
+
+const node = <T>(): Node<T> => ({ children: undefined, exact: [], partial: undefined })
+
+/**
+ * A word trie over the literal prefixes of formats. A command's candidates are the items stored
+ * along the path of its first words, plus those whose last literal word is a prefix of the
+ * command's next word. Items without a usable prefix are kept apart and always scanned.
+ * Sound: an item that is not a candidate cannot match (its regex needs a text the command lacks).
+ */
+export class PrefixIndex<T> {
+  private readonly root: Node<T> = node()
+  readonly scanned: Array<T> = []
+
+  add(prefixes: ReadonlyArray<LiteralPrefix> | undefined, item: T): void {
+    if (prefixes === undefined || prefixes.length === 0) {
+      this.scanned.push(item)
+      return
+    }
+    for (const p of prefixes) {
+      let words = pyWords(p.text, Number.POSITIVE_INFINITY)
+      const complete = p.complete || endsWithSpace(p.text) || words.length > MAX_WORDS
+      if (words.length > MAX_WORDS) words = words.slice(0, MAX_WORDS)
+      if (words.length === 0) {
+        this.scanned.push(item)
+        return
+      }
+      let n = this.root
+      const last = words.length - 1
+      for (let i = 0; i < last; i++) n = child(n, words[i]!)
+      if (complete) child(n, words[last]!).exact.push(item)
+      else {
+        n.partial ??= new Map()
+        const list = n.partial.get(words[last]!)
+        if (list === undefined) n.partial.set(words[last]!, [item])
+        else list.push(item)
+      }
+    }
+  }
+
+  /** Items that may match a command whose first words are `words`, possibly with duplicates. */
+  candidates(words: ReadonlyArray<string>, out: Array<T>): void {
+    let n = this.root
+    for (let i = 0; i <= words.length; i++) {
+      const word = words[i]
+      if (n.partial !== undefined && word !== undefined) {
+        if (n.partial.size <= word.length) {
+          for (const [start, items] of n.partial) if (word.startsWith(start)) out.push(...items)
+        } else {
+          for (let j = 1; j <= word.length; j++) {
+            const items = n.partial.get(word.slice(0, j))
+            if (items !== undefined) out.push(...items)
+          }
+        }
+      }
+      if (word === undefined || n.children === undefined) return
+      const next = n.children.get(word)
+      if (next === undefined) return
+      n = next
+      if (n.exact.length > 0) out.push(...n.exact)
+    }
+  }
+}
+
+const child = <T>(n: Node<T>, word: string): Node<T> => {
+  n.children ??= new Map()
+  let c = n.children.get(word)
+  if (c === undefined) {
+    c = node()
+    n.children.set(word, c)
+  }
+  return c
+}
