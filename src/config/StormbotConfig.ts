@@ -78,5 +78,7 @@ export const st2Endpoints = (c: StormbotConfig): St2Endpoints => ({
   streamUrl: c.stackstorm.streamUrl,
   verifyCert: c.stackstorm.verifyCert,
   caCert: c.stackstorm.caCert,
+  clientCert: c.stackstorm.clientCert,
+  clientKey: c.stackstorm.clientKey,
   requestTimeoutMs: c.stackstorm.requestTimeoutMs,
 })

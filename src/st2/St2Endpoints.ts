@@ -1,3 +1,4 @@
+import { Redacted } from "effect"
 import { Agent, type Dispatcher } from "undici"
 
 /**
@@ -14,6 +15,9 @@ export interface St2Endpoints {
   readonly verifyCert: boolean
   /** PEM text of extra CA certificates (the file's contents, already read). */
   readonly caCert?: string | undefined
+  /** PEM client certificate and key, for StackStorm behind TLS client authentication. */
+  readonly clientCert?: string | undefined
+  readonly clientKey?: Redacted.Redacted<string> | undefined
   /** Timeout of every non-stream request. */
   readonly requestTimeoutMs: number
 }
@@ -24,13 +28,15 @@ export interface St2Endpoints {
  * `bodyTimeoutMs: 0` disables undici's body timeout (the stream does its own liveness check).
  */
 export const makeDispatcher = (
-  endpoints: Pick<St2Endpoints, "verifyCert" | "caCert">,
+  endpoints: Pick<St2Endpoints, "verifyCert" | "caCert" | "clientCert" | "clientKey">,
   options: { readonly bodyTimeoutMs?: number } = {},
 ): Dispatcher =>
   new Agent({
     connect: {
       rejectUnauthorized: endpoints.verifyCert,
       ...(endpoints.caCert === undefined ? {} : { ca: endpoints.caCert }),
+      ...(endpoints.clientCert === undefined ? {} : { cert: endpoints.clientCert }),
+      ...(endpoints.clientKey === undefined ? {} : { key: Redacted.value(endpoints.clientKey) }),
     },
     ...(options.bodyTimeoutMs === undefined ? {} : { bodyTimeout: options.bodyTimeoutMs }),
   })
