@@ -20,7 +20,10 @@ const aliases: ActionAlias[] = [
     pack: "demo",
     action_ref: "core.local",
     formats: ["run {{cmd}}"],
-    ack: { format: "Running {{ execution.parameters.cmd }} as {{ actionalias.ref }}", extra: { n: "{{ 1 + 1 }}" } },
+    ack: {
+      format: "Running {{ execution.parameters.cmd }} as {{ actionalias.ref }}",
+      extra: { n: "{{ 1 + 1 }}" },
+    },
   },
   { name: "twice1", pack: "demo", action_ref: "core.noop", formats: ["same"] },
   { name: "twice2", pack: "demo", action_ref: "core.noop", formats: ["same"] },
@@ -67,10 +70,18 @@ describe("sandbox st2api (contract §3, §4)", () => {
       const echoed = await call(sb, "GET", "/api/v1/user", { headers: { ...H, "X-Request-ID": "abc-123" } })
       expect(echoed.headers.get("x-request-id")).toBe("abc-123")
       const fresh = await call(sb, "GET", "/api/v1/nothing")
-      expect(fresh.headers.get("x-request-id")).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+      expect(fresh.headers.get("x-request-id")).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      )
     })
     it("answers 404 JSON for unknown paths, even without credentials", async () => {
-      for (const path of ["/api/v1/nothing", "/nothing", "/api/v2/actionalias", "/auth/v1/actionalias", "/api/v1/tokens"]) {
+      for (const path of [
+        "/api/v1/nothing",
+        "/nothing",
+        "/api/v2/actionalias",
+        "/auth/v1/actionalias",
+        "/api/v1/tokens",
+      ]) {
         const r = await call(sb, "GET", path)
         expect(r.status, path).toBe(404)
         expect(r.body).toEqual({ faultstring: "The resource could not be found." })
@@ -81,7 +92,9 @@ describe("sandbox st2api (contract §3, §4)", () => {
         const r = await call(sb, "GET", `${path}?limit=1`, { headers: H })
         expect(r.status, path).toBe(200)
       }
-      expect((await call(sb, "POST", "/v1/tokens/", { headers: { Authorization: "Basic eDp5" } })).status).toBe(401)
+      expect(
+        (await call(sb, "POST", "/v1/tokens/", { headers: { Authorization: "Basic eDp5" } })).status,
+      ).toBe(401)
     })
     it("sends compact JSON", async () => {
       const r = await call(sb, "GET", "/api/v1/user", { headers: H })
@@ -96,8 +109,13 @@ describe("sandbox st2api (contract §3, §4)", () => {
         headers: H,
         body: { name: "run", format: "run {{cmd}}", command: "run date", source_channel: "c", x: 1 },
       })
-      expect(extra.body).toEqual({ faultstring: "Additional properties are not allowed ('x' was unexpected)" })
-      const wrongType = await call(sb, "POST", "/api/v1/actionalias/match", { headers: H, body: { command: 5 } })
+      expect(extra.body).toEqual({
+        faultstring: "Additional properties are not allowed ('x' was unexpected)",
+      })
+      const wrongType = await call(sb, "POST", "/api/v1/actionalias/match", {
+        headers: H,
+        body: { command: 5 },
+      })
       expect(wrongType.body).toEqual({ faultstring: "5 is not of type 'string'" })
       const notJson = await call(sb, "POST", "/api/v1/actionalias/match", { headers: H, body: "{nope" })
       expect(notJson.status).toBe(400)
@@ -124,11 +142,19 @@ describe("sandbox st2api (contract §3, §4)", () => {
     it("fills id, ref, uid and filters by pack and name", async () => {
       const r = await call(sb, "GET", "/api/v1/actionalias?pack=demo&name=run", { headers: H })
       expect(r.body).toHaveLength(1)
-      expect(r.body[0]).toMatchObject({ name: "run", pack: "demo", ref: "demo.run", uid: "action_alias:demo:run", enabled: true })
+      expect(r.body[0]).toMatchObject({
+        name: "run",
+        pack: "demo",
+        ref: "demo.run",
+        uid: "action_alias:demo:run",
+        enabled: true,
+      })
       expect(r.body[0].id).toMatch(/^[0-9a-f]{24}$/)
       const one = await call(sb, "GET", "/api/v1/actionalias/demo.run", { headers: H })
       expect(one.body.id).toBe(r.body[0].id)
-      const fields = await call(sb, "GET", "/api/v1/actionalias?pack=demo&include_attributes=ref", { headers: H })
+      const fields = await call(sb, "GET", "/api/v1/actionalias?pack=demo&include_attributes=ref", {
+        headers: H,
+      })
       expect(Object.keys(fields.body[0]).sort()).toEqual(["id", "ref"])
     })
     it("400s a negative limit other than -1", async () => {
@@ -151,18 +177,30 @@ describe("sandbox st2api (contract §3, §4)", () => {
 
   describe("POST /api/v1/actionalias/match", () => {
     it("answers the alias, display and representation", async () => {
-      const r = await call(sb, "POST", "/api/v1/actionalias/match", { headers: H, body: { command: "say hi" } })
+      const r = await call(sb, "POST", "/api/v1/actionalias/match", {
+        headers: H,
+        body: { command: "say hi" },
+      })
       expect(r.status).toBe(200)
       expect(r.body.actionalias.ref).toBe("demo.shown")
       expect(r.body.display).toBe("say <words>")
       expect(r.body.representation).toBe("say {{message}}")
     })
     it("400s no match and more than one match", async () => {
-      const none = await call(sb, "POST", "/api/v1/actionalias/match", { headers: H, body: { command: "zzz" } })
+      const none = await call(sb, "POST", "/api/v1/actionalias/match", {
+        headers: H,
+        body: { command: "zzz" },
+      })
       expect(none.body).toEqual({ faultstring: "Command 'zzz' matched no patterns" })
-      const two = await call(sb, "POST", "/api/v1/actionalias/match", { headers: H, body: { command: "same" } })
+      const two = await call(sb, "POST", "/api/v1/actionalias/match", {
+        headers: H,
+        body: { command: "same" },
+      })
       expect(two.body).toEqual({ faultstring: "Command 'same' matched more than 1 pattern" })
-      const off = await call(sb, "POST", "/api/v1/actionalias/match", { headers: H, body: { command: "off" } })
+      const off = await call(sb, "POST", "/api/v1/actionalias/match", {
+        headers: H,
+        body: { command: "off" },
+      })
       expect(off.status).toBe(400)
     })
   })
@@ -183,19 +221,46 @@ describe("sandbox st2api (contract §3, §4)", () => {
     it.each([
       [{ name: "nope", format: "x", command: "x" }, 404, 'Unable to identify action alias with name "nope".'],
       [{ name: "off", format: "off", command: "off" }, 400, 'Action alias with name "off" is disabled.'],
-      [{ name: "run", format: "run it", command: "run x" }, 400, 'Format string "run it" is not available on the alias "run"'],
-      [{ name: "run", format: "run {{cmd}}", command: "walk" }, 400, 'Command "walk" doesn\'t match format string "run {{cmd}}"'],
-      [{ name: "fixed", format: "fixed", command: "fixed message=x" }, 400, "Immutable arguments cannot be overriden: message"],
-      [{ name: "ghost", format: "ghost", command: "ghost" }, 404, 'Action with ref "nope.missing" not found '],
-      [{ name: "run", format: "run {{cmd}}", command: "run date timeout=soon" }, 400, "invalid literal for int() with base 10: 'soon'"],
-      [{ name: "shown", format: "say <words>", command: "say hi" }, 400, 'Format string "say <words>" is not available on the alias "shown"'],
+      [
+        { name: "run", format: "run it", command: "run x" },
+        400,
+        'Format string "run it" is not available on the alias "run"',
+      ],
+      [
+        { name: "run", format: "run {{cmd}}", command: "walk" },
+        400,
+        'Command "walk" doesn\'t match format string "run {{cmd}}"',
+      ],
+      [
+        { name: "fixed", format: "fixed", command: "fixed message=x" },
+        400,
+        "Immutable arguments cannot be overriden: message",
+      ],
+      [
+        { name: "ghost", format: "ghost", command: "ghost" },
+        404,
+        'Action with ref "nope.missing" not found ',
+      ],
+      [
+        { name: "run", format: "run {{cmd}}", command: "run date timeout=soon" },
+        400,
+        "invalid literal for int() with base 10: 'soon'",
+      ],
+      [
+        { name: "shown", format: "say <words>", command: "say hi" },
+        400,
+        'Format string "say <words>" is not available on the alias "shown"',
+      ],
     ])("%j → %i %s", async (body, status, message) => {
       const r = await exec(body)
       expect(r.status).toBe(status)
       expect(r.body).toEqual({ faultstring: message })
     })
     it("requires name, format, command and source_channel", async () => {
-      const r = await call(sb, "POST", "/api/v1/aliasexecution", { headers: H, body: { name: "run", format: "run {{cmd}}", command: "run x" } })
+      const r = await call(sb, "POST", "/api/v1/aliasexecution", {
+        headers: H,
+        body: { name: "run", format: "run {{cmd}}", command: "run x" },
+      })
       expect(r.body).toEqual({ faultstring: "'source_channel' is a required property" })
     })
   })
@@ -214,7 +279,9 @@ describe("sandbox st2api (contract §3, §4)", () => {
         body: { command: "run hostname", user: "alice", source_channel: "#c", source_context: {} },
       })
       expect(ctx.status).toBe(400)
-      expect(ctx.body.faultstring).toBe("Additional properties are not allowed ('source_context' was unexpected)")
+      expect(ctx.body.faultstring).toBe(
+        "Additional properties are not allowed ('source_context' was unexpected)",
+      )
       const none = await call(sb, "POST", "/api/v1/aliasexecution/match_and_execute", {
         headers: H,
         body: { command: "zzz", user: "alice", source_channel: "#c" },
@@ -227,15 +294,36 @@ describe("sandbox st2api (contract §3, §4)", () => {
     it("go requested → scheduled → running → succeeded with st2's record shape", async () => {
       const r = await call(sb, "POST", "/api/v1/aliasexecution", {
         headers: H,
-        body: { name: "run", format: "run {{cmd}}", command: "run echo hello 'big world' now", user: "alice", source_channel: "#ops" },
+        body: {
+          name: "run",
+          format: "run {{cmd}}",
+          command: "run echo hello 'big world' now",
+          user: "alice",
+          source_channel: "#ops",
+        },
       })
       const id = r.body.execution.id
       const done = await waitFinished(sb, id, H)
       expect(done.status).toBe("succeeded")
-      expect(done.log.map((l: { status: string }) => l.status)).toEqual(["requested", "scheduled", "running", "succeeded"])
-      expect(done.result).toEqual({ failed: false, return_code: 0, stderr: "", stdout: "hello big world now", succeeded: true })
+      expect(done.log.map((l: { status: string }) => l.status)).toEqual([
+        "requested",
+        "scheduled",
+        "running",
+        "succeeded",
+      ])
+      expect(done.result).toEqual({
+        failed: false,
+        return_code: 0,
+        stderr: "",
+        stdout: "hello big world now",
+        succeeded: true,
+      })
       expect(done.action).toMatchObject({ ref: "core.local", runner_type: "local-shell-cmd" })
-      expect(done.runner).toMatchObject({ name: "local-shell-cmd", runner_module: "local_runner", enabled: true })
+      expect(done.runner).toMatchObject({
+        name: "local-shell-cmd",
+        runner_module: "local_runner",
+        enabled: true,
+      })
       expect(done.liveaction).toMatchObject({ action: "core.local", action_is_workflow: false, callback: {} })
       expect(done.context).toEqual({
         action_alias_ref: { id: r.body.actionalias.id, name: "run" },
@@ -293,22 +381,34 @@ describe("sandbox st2api (contract §3, §4)", () => {
       expect(one.body.schema.properties.continue.type).toBe("boolean")
       const list = await call(sb, "GET", "/api/v1/inquiries", { headers: H })
       expect(list.body.map((i: { id: string }) => i.id)).toContain(id)
-      const bad = await call(sb, "PUT", `/api/v1/inquiries/${id}`, { headers: H, body: { id, response: { continue: "yes" } } })
+      const bad = await call(sb, "PUT", `/api/v1/inquiries/${id}`, {
+        headers: H,
+        body: { id, response: { continue: "yes" } },
+      })
       expect(bad.status).toBe(400)
       expect(bad.body.faultstring).toBe(`Response for inquiry "${id}" did not pass schema validation.`)
-      const good = await call(sb, "PUT", `/api/v1/inquiries/${id}`, { headers: H, body: { id, response: { continue: true } } })
+      const good = await call(sb, "PUT", `/api/v1/inquiries/${id}`, {
+        headers: H,
+        body: { id, response: { continue: true } },
+      })
       expect(good.status).toBe(200)
       expect(good.body).toEqual({ id, response: { continue: true } })
       const done = await waitFinished(sb, id, H)
       expect(done.status).toBe("succeeded")
       expect(done.result.response).toEqual({ continue: true })
-      const again = await call(sb, "PUT", `/api/v1/inquiries/${id}`, { headers: H, body: { id, response: { continue: true } } })
+      const again = await call(sb, "PUT", `/api/v1/inquiries/${id}`, {
+        headers: H,
+        body: { id, response: { continue: true } },
+      })
       expect(again.status).toBe(400)
       expect(again.body.faultstring).toBe(`Inquiry "${id}" has already been responded to.`)
     })
     it("checks the responding user against users, and 400s a late answer", async () => {
       const id = await ask("askbob")
-      const denied = await call(sb, "PUT", `/api/v1/inquiries/${id}`, { headers: H, body: { id, response: { continue: true } } })
+      const denied = await call(sb, "PUT", `/api/v1/inquiries/${id}`, {
+        headers: H,
+        body: { id, response: { continue: true } },
+      })
       expect(denied.status).toBe(403)
       const bob = await call(sb, "PUT", `/api/v1/inquiries/${id}`, {
         headers: { "St2-Api-Key": "bob-key" },
@@ -317,7 +417,10 @@ describe("sandbox st2api (contract §3, §4)", () => {
       expect(bob.status).toBe(200)
       const late = await ask("ask late?")
       sb.faults.expireInquiries()
-      const r = await call(sb, "PUT", `/api/v1/inquiries/${late}`, { headers: H, body: { id: late, response: { continue: true } } })
+      const r = await call(sb, "PUT", `/api/v1/inquiries/${late}`, {
+        headers: H,
+        body: { id: late, response: { continue: true } },
+      })
       expect(r.status).toBe(400)
       expect(r.body.faultstring).toBe(`Inquiry "${late}" timed out and cannot be responded to.`)
     })

@@ -9,7 +9,11 @@ describe("sandbox auth (contract §2)", () => {
     sb = await withSandbox({
       tokenTtlSeconds: 3600,
       users: [
-        { name: "st2admin", password: "Ch@ngeMe", api_keys: ["admin-key", { key: "old-key", enabled: false }] },
+        {
+          name: "st2admin",
+          password: "Ch@ngeMe",
+          api_keys: ["admin-key", { key: "old-key", enabled: false }],
+        },
         { name: "bot", password: "pa:ss:word", is_service: true },
         { name: "alice", password: "a", nicknames: { slack: "ally" } },
         { name: "al1", password: "x", nicknames: { slack: "dup" } },
@@ -76,7 +80,11 @@ describe("sandbox auth (contract §2)", () => {
       ],
       [{ impersonate_user: "ghost", nickname_origin: "slack" }, "bot", "Could not locate user ghost@slack"],
       [{ impersonate_user: "ally" }, "bot", "Nickname origin is not provided for nickname 'ally'"],
-      [{ impersonate_user: "dup", nickname_origin: "slack" }, "bot", "dup@slack matched more than one username"],
+      [
+        { impersonate_user: "dup", nickname_origin: "slack" },
+        "bot",
+        "dup@slack matched more than one username",
+      ],
     ])("400 for %j as %s", async (body, user, message) => {
       const r = await login(sb, user, user === "bot" ? "pa:ss:word" : "Ch@ngeMe", body)
       expect(r.status).toBe(400)
@@ -118,7 +126,9 @@ describe("sandbox auth (contract §2)", () => {
       const short = await withSandbox({ users: [{ name: "u", password: "p" }] })
       try {
         const token = (await login(short, "u", "p")).body.token
-        expect((await call(short, "GET", "/api/v1/user", { headers: { "X-Auth-Token": token } })).status).toBe(200)
+        expect(
+          (await call(short, "GET", "/api/v1/user", { headers: { "X-Auth-Token": token } })).status,
+        ).toBe(200)
         short.faults.expireAllTokens()
         const r = await call(short, "GET", "/api/v1/user", { headers: { "X-Auth-Token": token } })
         expect(r.status).toBe(401)
@@ -131,7 +141,9 @@ describe("sandbox auth (contract §2)", () => {
       const token = await tokenOf(sb)
       const bad = "0".repeat(32)
       // header token (bad) beats a good API key header
-      let r = await call(sb, "GET", "/api/v1/user", { headers: { "X-Auth-Token": bad, "St2-Api-Key": "admin-key" } })
+      let r = await call(sb, "GET", "/api/v1/user", {
+        headers: { "X-Auth-Token": bad, "St2-Api-Key": "admin-key" },
+      })
       expect(r.body).toEqual({ faultstring: "Unauthorized" })
       // header API key (bad) beats a good query token
       r = await call(sb, "GET", `/api/v1/user?x-auth-token=${token}`, { headers: { "st2-api-key": "wrong" } })
@@ -141,7 +153,9 @@ describe("sandbox auth (contract §2)", () => {
       r = await call(sb, "GET", `/api/v1/user?x-auth-token=${bad}&st2-api-key=admin-key`)
       expect(r.body).toEqual({ faultstring: "Unauthorized" })
       // query key beats the cookie
-      r = await call(sb, "GET", "/api/v1/user?st2-api-key=wrong", { headers: { Cookie: `auth-token=${token}` } })
+      r = await call(sb, "GET", "/api/v1/user?st2-api-key=wrong", {
+        headers: { Cookie: `auth-token=${token}` },
+      })
       expect(r.status).toBe(401)
       // the cookie alone works
       r = await call(sb, "GET", "/api/v1/user", { headers: { Cookie: `auth-token=${token}` } })
@@ -183,7 +197,10 @@ describe("sandbox auth (contract §2)", () => {
     expect((await call(sb, "POST", "/auth/v1/tokens/validate", { headers, body: { token } })).body).toEqual({
       valid: true,
     })
-    const bad = await call(sb, "POST", "/auth/v1/tokens/validate", { headers, body: { token: "f".repeat(32) } })
+    const bad = await call(sb, "POST", "/auth/v1/tokens/validate", {
+      headers,
+      body: { token: "f".repeat(32) },
+    })
     expect(bad.status).toBe(200)
     expect(bad.body).toEqual({ valid: false })
     expect((await call(sb, "GET", "/auth/v1/tokens/validate", { headers })).status).toBe(404)
@@ -191,6 +208,8 @@ describe("sandbox auth (contract §2)", () => {
 
   it("API keys never expire", async () => {
     sb.faults.expireAllTokens()
-    expect((await call(sb, "GET", "/api/v1/user", { headers: { "St2-Api-Key": "admin-key" } })).status).toBe(200)
+    expect((await call(sb, "GET", "/api/v1/user", { headers: { "St2-Api-Key": "admin-key" } })).status).toBe(
+      200,
+    )
   })
 })

@@ -8,6 +8,7 @@ export interface Answer {
   readonly status: number
   readonly headers: Headers
   readonly text: string
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary st2 JSON answers
   readonly body: any
 }
 
@@ -42,7 +43,8 @@ export const login = async (sb: SandboxHandle, user = "st2admin", password = "Ch
 
 export const tokenOf = async (sb: SandboxHandle) => (await login(sb)).body.token as string
 
-export const withSandbox = async (options: SandboxOptions = {}) => startSandbox({ resultDelayMs: 5, ...options })
+export const withSandbox = async (options: SandboxOptions = {}) =>
+  startSandbox({ resultDelayMs: 5, ...options })
 
 /** Reads an SSE response until `until(text)` holds; answers everything read so far. */
 export const readStream = async (
@@ -65,7 +67,8 @@ export const readStream = async (
 export const waitFinished = async (sb: SandboxHandle, id: string, headers: Record<string, string>) => {
   for (;;) {
     const r = await call(sb, "GET", `/api/v1/executions/${id}`, { headers })
-    if (["succeeded", "failed", "timeout", "canceled", "abandoned", "pending"].includes(r.body.status)) return r.body
+    if (["succeeded", "failed", "timeout", "canceled", "abandoned", "pending"].includes(r.body.status))
+      return r.body
     await new Promise((res) => setTimeout(res, 5))
   }
 }
