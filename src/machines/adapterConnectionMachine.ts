@@ -4,7 +4,7 @@ import { backoffDelay } from "./backoffDelay.ts"
 
 /*
  * One chat backend's connection as states. Pure: the actor layer provides the `connection`
- * child (src/adapters/adapterConnectionLogic.ts), a callback actor that opens one adapter
+ * child (src/actors/adapterConnectionLogic.ts), a callback actor that opens one adapter
  * session (`ChatAdapter.connect`) for as long as it runs and sends back every status change as
  * STATUS. Leaving `session` stops the child, which closes the session. Every wait is a named
  * delay. See docs/machines/adapter-connection.md.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { createActor, fromCallback, SimulatedClock } from "xstate"
-import { adapterConnectionLogic } from "../../src/adapters/adapterConnectionLogic.ts"
+import { adapterConnectionLogic } from "../../src/actors/adapterConnectionLogic.ts"
 import type { ConnectionStatus } from "../../src/adapters/ChatAdapter.ts"
 import {
   type AdapterConnectionChildInput,

@@ -1,10 +1,11 @@
 import { Effect, Fiber, Runtime, Stream } from "effect"
 import { fromCallback } from "xstate"
-import type {
-  AdapterConnectionChildInput,
-  AdapterConnectionEvent,
+import type { ChatAdapter } from "../adapters/ChatAdapter.ts"
+import {
+  type AdapterConnectionChildInput,
+  type AdapterConnectionEvent,
+  adapterConnectionMachine,
 } from "../machines/adapterConnectionMachine.ts"
-import type { ChatAdapter } from "./ChatAdapter.ts"
 
 /**
  * The `connection` child of the adapter-connection machine for one adapter: while it runs, one
@@ -15,15 +16,16 @@ import type { ChatAdapter } from "./ChatAdapter.ts"
  * `runtime` carries the application's services (logger); the default runtime is fine in tests.
  */
 export const adapterConnectionLogic = (
-  adapter: ChatAdapter,
+  adapter: ChatAdapter | ((name: string) => ChatAdapter),
   runtime: Runtime.Runtime<never> = Runtime.defaultRuntime,
 ) =>
-  fromCallback<AdapterConnectionEvent, AdapterConnectionChildInput>(({ sendBack }) => {
+  fromCallback<AdapterConnectionEvent, AdapterConnectionChildInput>(({ sendBack, input }) => {
+    const chat = typeof adapter === "function" ? adapter(input.name) : adapter
     let stopped = false
     const session = Effect.scoped(
       Effect.gen(function* () {
-        yield* adapter.connect
-        yield* Stream.runForEach(adapter.status, (status) =>
+        yield* chat.connect
+        yield* Stream.runForEach(chat.status, (status) =>
           Effect.sync(() => {
             if (!stopped) sendBack({ type: "STATUS", status })
           }),
@@ -35,4 +37,22 @@ export const adapterConnectionLogic = (
       stopped = true
       Runtime.runFork(runtime)(Fiber.interrupt(fiber))
     }
+  })
+
+/**
+ * The supervisor's `adapter` child: the adapter-connection machine for the adapter its input
+ * names (`{ name }`), among `adapters`.
+ */
+export const adapterActorLogic = (
+  adapters: ReadonlyArray<ChatAdapter>,
+  runtime: Runtime.Runtime<never> = Runtime.defaultRuntime,
+) =>
+  adapterConnectionMachine.provide({
+    actors: {
+      connection: adapterConnectionLogic((name) => {
+        const found = adapters.find((a) => a.name === name)
+        if (found === undefined) throw new Error(`no chat adapter named "${name}"`)
+        return found
+      }, runtime),
+    },
   })
