@@ -44,7 +44,12 @@ describe("sandbox auth (contract §2)", () => {
   })
 
   it("rejects bad or missing credentials with 401 Invalid or missing credentials", async () => {
-    for (const headers of [{}, { Authorization: basic("st2admin", "nope") }, { Authorization: "Bearer x" }]) {
+    const cases: Record<string, string>[] = [
+      {},
+      { Authorization: basic("st2admin", "nope") },
+      { Authorization: "Bearer x" },
+    ]
+    for (const headers of cases) {
       const r = await call(sb, "POST", "/auth/v1/tokens", { headers })
       expect(r.status).toBe(401)
       expect(r.body).toEqual({ faultstring: "Invalid or missing credentials" })
@@ -92,7 +97,8 @@ describe("sandbox auth (contract §2)", () => {
     })
     it("only Basic auth can mint tokens: a token or API key is not enough", async () => {
       const token = await tokenOf(sb)
-      for (const headers of [{ "X-Auth-Token": token }, { "St2-Api-Key": "admin-key" }]) {
+      const cases: Record<string, string>[] = [{ "X-Auth-Token": token }, { "St2-Api-Key": "admin-key" }]
+      for (const headers of cases) {
         const r = await call(sb, "POST", "/auth/v1/tokens", { headers, body: { user: "alice" } })
         expect(r.status).toBe(401)
         expect(r.body.faultstring).toBe("Invalid or missing credentials")
