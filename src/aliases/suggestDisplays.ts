@@ -2,23 +2,20 @@ import { pyWords } from "./PreparedCommand.ts"
 
 /**
  * "Did you mean": the display strings closest to a command that matched nothing. A display is
- * reduced to its literal words (placeholders and regex syntax removed); the command is cut to
- * the same number of words; both are compared case-insensitively by edit distance. Only
- * displays within 40% of their length (at least 2 edits) are offered, closest first.
+ * reduced to its leading literal words (up to the first placeholder or regex construct: the
+ * words a user must type first); the command is cut to the same number of words; both are
+ * compared case-insensitively by edit distance. Only displays within 40% of that length (at
+ * least 2 edits) are offered, closest first. Displays that start with a placeholder are skipped.
  */
 export interface SuggestionSource {
   readonly display: string
-  /** Lower-case literal words of the display, e.g. `deploy {{app}} to {{env}}` → `deploy to`. */
+  /** Lower-case leading literal words, e.g. `deploy {{app}} to {{env}}` → `deploy`. */
   readonly skeleton: string
   readonly words: number
 }
 
 export const suggestionSource = (display: string): SuggestionSource => {
-  const literal = display
-    .replace(/\{\{.*?\}\}/gsu, " ")
-    .replace(/\(\?P<[^>]*>/gu, " ")
-    .replace(/[\\^$.*+?()[\]{}|]/gu, " ")
-    .toLowerCase()
+  const literal = display.split(/\{\{|[\\^$.*+?()[\]{}|]/u)[0]!.toLowerCase()
   const words = pyWords(literal, 6)
   return { display, skeleton: words.join(" "), words: words.length }
 }

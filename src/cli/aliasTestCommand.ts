@@ -6,7 +6,9 @@ import { readAliasFiles } from "../aliases/readAliasFiles.ts"
 import { aliasRef } from "../st2/ActionAlias.ts"
 import { type CliCommand, ExitCode, parseFlags, UsageError } from "./CliCommand.ts"
 
-const usage = `Usage: stormbot alias-test (--format F | --aliases FILE) (--command C | --batch FILE)
+const usage = `Usage: stormbot alias-test --format F --command C
+       stormbot alias-test --aliases FILE (--command C | --batch FILE)
+       stormbot alias-test --batch FILE
 
 Matches commands against alias formats exactly as StackStorm would, without a StackStorm.
 Prints JSON only on stdout.
@@ -90,12 +92,14 @@ export const aliasTestCommand: CliCommand = {
         command: { type: "string" },
         batch: { type: "string" },
       })
-      if ((values.format === undefined) === (values.aliases === undefined))
-        return yield* Effect.fail(usageError("give exactly one of --format or --aliases"))
       if ((values.command === undefined) === (values.batch === undefined))
         return yield* Effect.fail(usageError("give exactly one of --command or --batch"))
+      if (values.format !== undefined && values.aliases !== undefined)
+        return yield* Effect.fail(usageError("give --format or --aliases, not both"))
       if (values.format !== undefined && values.batch !== undefined)
         return yield* Effect.fail(usageError('--batch entries carry their own "format": drop --format'))
+      if (values.command !== undefined && values.format === undefined && values.aliases === undefined)
+        return yield* Effect.fail(usageError("--command needs --format or --aliases"))
 
       let index: AliasIndex | undefined
       if (values.aliases !== undefined) {
