@@ -162,14 +162,14 @@ describe("AliasIndex.match agrees with a linear scan of every format (index soun
   const pick = <T>(xs: ReadonlyArray<T>): T => xs[Math.floor(rand() * xs.length)]!
   const words = ["deploy", "dep", "run", "café", "東京", "list", "ls", "status", "st2", "go"]
   const shapes: ReadonlyArray<(w: string, v: string) => string> = [
-    (w, v) => `${w} {{a}}`,
+    (w, _v) => `${w} {{a}}`,
     (w, v) => `${w} ${v} {{a}} to {{ b = x }}`,
-    (w, v) => `${w}{{a}}`,
-    (w, v) => `${w}[0-9]+ {{a}}`,
+    (w, _v) => `${w}{{a}}`,
+    (w, _v) => `${w}[0-9]+ {{a}}`,
     (w, v) => `(${w}|${v}) {{a}}`,
-    (w, v) => `(?:please )?${w} {{a}}`,
-    (w, v) => `{{a}} ${w}`,
-    (w, v) => String.raw`^\s*${w} (?P<n>\d+)`,
+    (w, _v) => `(?:please )?${w} {{a}}`,
+    (w, _v) => `{{a}} ${w}`,
+    (w, _v) => String.raw`^\s*${w} (?P<n>\d+)`,
     (w, v) => `${w}|${v} {{a}}$`,
     (w, v) => `${w} ${v}`,
     (w, v) => `${w}( ${v})? {{a}}`,

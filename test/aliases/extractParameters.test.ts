@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs"
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
+import type { AliasFormatError } from "../../src/aliases/AliasFormatError.ts"
 import { extractMultipleParameters, extractParameters } from "../../src/aliases/extractParameters.ts"
 
 /**
@@ -30,7 +31,7 @@ const deliberatelyRejected = new Set([
 ])
 
 const outcome = (c: Case) => {
-  const r = c.multi
+  const r: Either.Either<object, AliasFormatError> = c.multi
     ? Either.map(extractMultipleParameters(c.format, c.command), (xs) => ({
         executions: xs.map((x) => ({ ...x })),
       }))
