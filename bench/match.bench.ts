@@ -4,6 +4,7 @@
  * Targets (2-core machine): build ≤ 300 ms, hit median ≤ 20 µs, miss median ≤ 10 µs,
  * heap ≤ 50 MB, no lookup after a rebuild over 5 ms.
  */
+import { availableParallelism, loadavg } from "node:os"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import { AliasIndex } from "../src/aliases/AliasIndex.ts"
@@ -44,13 +45,19 @@ if (hit._tag !== "Matched") throw new Error(`the hit command did not match: ${JS
 const miss = index.match(corpus.missCommand)
 if (miss._tag !== "NoMatch") throw new Error("the miss command matched")
 
+// Wall time, and the CPU time of this process: the machine may be shared, CPU time is not inflated by it.
 const builds: Array<number> = []
+const buildCpu: Array<number> = []
 for (let i = 0; i < 5; i++) {
+  const cpu = process.cpuUsage()
   t0 = now()
   index = AliasIndex.build(corpus.aliases)
   builds.push((now() - t0) / 1000)
+  const used = process.cpuUsage(cpu)
+  buildCpu.push((used.user + used.system) / 1000)
 }
 builds.sort((a, b) => a - b)
+buildCpu.sort((a, b) => a - b)
 
 // The slowest single lookup right after a rebuild (fresh RegExp objects, cold caches).
 let slowestAfterRebuild = 0
@@ -75,8 +82,10 @@ console.log(
   `formats: ${corpus.formatCount} in ${corpus.aliases.length} aliases; indexed ${index.size}, rejected ${index.rejected.length}`,
 )
 console.log(`rebuild reusing the previous index's compiled formats: ${refreshMs.toFixed(1)} ms`)
+console.log(`load average: ${loadavg()[0]!.toFixed(2)} on ${availableParallelism()} cores`)
 console.log(
-  `index build: ${firstBuildMs.toFixed(1)} ms first, ${percentile(builds, 50).toFixed(1)} ms median of 5 (target ≤ 300 ms)`,
+  `index build: ${percentile(builds, 50).toFixed(1)} ms median of 5 (CPU ${percentile(buildCpu, 50).toFixed(1)} ms), ` +
+    `${firstBuildMs.toFixed(1)} ms for the very first, cold (target ≤ 300 ms)`,
 )
 console.log(
   `hit (last alias) lookup: median ${hitT.median.toFixed(1)} µs, p99 ${hitT.p99.toFixed(1)} µs (target median ≤ 20 µs)`,
