@@ -1,6 +1,12 @@
 import { Either } from "effect"
 import { type ActionAlias, aliasRef } from "../st2/ActionAlias.ts"
-import { type CompiledFormat, compileFormat, extractAll, extractOne } from "./CompiledFormat.ts"
+import {
+  type CompiledFormat,
+  compileFormat,
+  extractAll,
+  extractOne,
+  occurrenceCommands,
+} from "./CompiledFormat.ts"
 import { type FormatRejected, formatRejected } from "./FormatRejected.ts"
 import { PrefixIndex } from "./PrefixIndex.ts"
 import { type PreparedCommand, prepareCommand } from "./PreparedCommand.ts"
@@ -18,6 +24,11 @@ export type AliasMatch =
       readonly multiple: boolean
       /** One parameter set, or one per occurrence for a `match_multiple` format. */
       readonly executions: ReadonlyArray<Readonly<Record<string, string>>>
+      /**
+       * The `command` to post for each execution: the command itself, or for a `match_multiple`
+       * format each occurrence (with the trailing `key=value` pairs), in order.
+       */
+      readonly commands: ReadonlyArray<string>
     }
   /** `Command '<c>' matched no patterns` */
   | { readonly _tag: "NoMatch"; readonly message: string }
@@ -188,16 +199,19 @@ export class AliasIndex {
     if (hits.length === 1) {
       const e = hits[0]!
       const params = extractOne(e.compiled, cmd)
-      return matched(e, Either.isRight(params) ? [params.right] : [])
+      return matched(e, Either.isRight(params) ? [params.right] : [], [command])
     }
     const multiHits = this.multi.matches(cmd)
     if (multiHits.length > 1)
       return ambiguous(`Command '${command}' matched more than 1 (multi) pattern`, multiHits)
     if (multiHits.length === 1) {
       const e = multiHits[0]!
+      const all = extractAll(e.compiled, cmd)
+      const texts = occurrenceCommands(e.compiled, cmd)
       return matched(
         e,
-        extractAll(e.compiled, cmd).flatMap((x) => (Either.isRight(x) ? [x.right] : [])),
+        all.flatMap((x) => (Either.isRight(x) ? [x.right] : [])),
+        texts.filter((_, i) => Either.isRight(all[i]!)),
       )
     }
     return { _tag: "NoMatch", message: `Command '${command}' matched no patterns` }
@@ -230,13 +244,18 @@ export class AliasIndex {
   }
 }
 
-const matched = (e: Entry, executions: ReadonlyArray<Record<string, string>>): AliasMatch => ({
+const matched = (
+  e: Entry,
+  executions: ReadonlyArray<Record<string, string>>,
+  commands: ReadonlyArray<string>,
+): AliasMatch => ({
   _tag: "Matched",
   alias: e.alias,
   format: e.compiled.format,
   display: e.display,
   multiple: e.multiple,
   executions,
+  commands,
 })
 
 const ambiguous = (message: string, hits: ReadonlyArray<Entry>): AliasMatch => ({

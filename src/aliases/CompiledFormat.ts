@@ -136,11 +136,23 @@ export const extractOne = (f: CompiledFormat, cmd: PreparedCommand): Extracted =
 const globalRegexes = new WeakMap<CompiledFormat, RegExp>()
 
 /** `extract_parameters(..., match_multiple=True)`: one result per non-overlapping match (finditer). */
-export const extractAll = (f: CompiledFormat, cmd: PreparedCommand): Array<Extracted> => {
+export const extractAll = (f: CompiledFormat, cmd: PreparedCommand): Array<Extracted> =>
+  occurrences(f, cmd).map((m) => paramsOf(f, m, cmd))
+
+/**
+ * Each occurrence of a `match_multiple` format as a command of its own: the matched text plus
+ * the command's trailing `key=value` pairs. `POST /aliasexecution` extracts one parameter set
+ * per request (st2 passes `match_multiple=False` there), so a bot runs one request per
+ * occurrence with these texts; each extracts exactly that occurrence's parameters.
+ */
+export const occurrenceCommands = (f: CompiledFormat, cmd: PreparedCommand): Array<string> =>
+  occurrences(f, cmd).map((m) => m[0].trim() + cmd.tail)
+
+const occurrences = (f: CompiledFormat, cmd: PreparedCommand): Array<RegExpExecArray> => {
   let g = globalRegexes.get(f)
   if (g === undefined) {
     g = new RegExp(f.regex.source, "gus")
     globalRegexes.set(f, g)
   }
-  return Array.from(cmd.stream.matchAll(g), (m) => paramsOf(f, m, cmd))
+  return Array.from(cmd.stream.matchAll(g))
 }

@@ -12,6 +12,8 @@ export interface PreparedCommand {
   readonly original: string
   /** `" " + command-without-trailing-pairs + " "`: the text formats are matched against. */
   readonly stream: string
+  /** The trailing `key=value` text as typed (with its leading space), or "". */
+  readonly tail: string
   /** The trailing pairs, in order; later keys override earlier ones. */
   readonly pairs: ReadonlyArray<readonly [string, string]>
   /** The first words of `stream`, split on Python whitespace (for the prefix index). */
@@ -57,5 +59,5 @@ export const prepareCommand = (command: string): PreparedCommand => {
     stream = stream.split(tail).join("")
   }
   stream = ` ${stream} `
-  return { original: command, stream, pairs, words: pyWords(stream) }
+  return { original: command, stream, tail: tail ?? "", pairs, words: pyWords(stream) }
 }

@@ -97,6 +97,21 @@ describe("AliasIndex.match: choosing the alias as st2's get_matching_alias does"
       message: "Command 'x 1' matched more than 1 (multi) pattern",
     })
   })
+  it("gives one command per match_multiple occurrence that extracts exactly that occurrence (one POST each)", () => {
+    const m = index.match("please fix ABC-1 and fix DEF-22 today prio=high")
+    if (m._tag !== "Matched") throw new Error(m._tag)
+    expect(m.commands).toHaveLength(2)
+    expect(m.commands.map((c) => extractParameters(TICKETS, c))).toEqual([
+      Either.right({ t: "ABC-1", prio: "high" }),
+      Either.right({ t: "DEF-22", prio: "high" }),
+    ])
+    expect(m.executions).toEqual([
+      { t: "ABC-1", prio: "high" },
+      { t: "DEF-22", prio: "high" },
+    ])
+    const single = index.match("deploy web to prod")
+    expect(single._tag === "Matched" && single.commands).toEqual(["deploy web to prod"])
+  })
   it("no match: st2's message", () => {
     expect(index.match("Run date on web1")).toEqual({
       _tag: "NoMatch",
