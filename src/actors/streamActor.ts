@@ -225,6 +225,44 @@ const stateLabel = (actor: StreamActorRef): string => {
 }
 
 /**
+ * Logs each change of an operator-visible stream state: connected (attempt), reconnecting
+ * (attempt, delay, reason), waiting for a fresh credential (reason); others at debug.
+ */
+export const watchStreamActor = (
+  a: StreamActorRef,
+  routeKey: string,
+  run: (effect: Effect.Effect<void>) => void,
+) => {
+  let last = ""
+  return a.subscribe({
+    next: () => {
+      const label = stateLabel(a)
+      if (label === last) return
+      last = label
+      const { attempt, lastError, retryDelayMs } = a.getSnapshot().context
+      const log =
+        label === "connected"
+          ? Effect.logInfo("stream connected").pipe(Effect.annotateLogs({ attempt }))
+          : label === "reconnecting"
+            ? Effect.logInfo("stream reconnecting").pipe(
+                Effect.annotateLogs({
+                  attempt,
+                  inMs: retryDelayMs,
+                  reason: describeStreamFailure(lastError),
+                }),
+              )
+            : label === "awaitingCredential"
+              ? Effect.logInfo("stream waiting for a fresh credential").pipe(
+                  Effect.annotateLogs({ reason: describeStreamFailure(lastError) }),
+                )
+              : Effect.logDebug(`stream ${label}`).pipe(Effect.annotateLogs({ attempt }))
+      run(log.pipe(Effect.annotateLogs({ routeKey })))
+    },
+    error: (error) => run(Effect.logError("stream actor failed", Cause.die(error))),
+  })
+}
+
+/**
  * Starts the stream actor for `options.routeKey` and stops it when the scope closes. Logs each
  * connect and reconnect at info (attempt and reason) and each dispatched event at debug.
  */
@@ -291,33 +329,7 @@ export const makeSt2EventStream = (
           ...(options.clock === undefined ? {} : { clock: options.clock }),
         })
         a.on("stream.event", (e) => runSync(dispatch(e.event, e.data)))
-        let last = ""
-        a.subscribe({
-          next: () => {
-            const label = stateLabel(a)
-            if (label === last) return
-            last = label
-            const { attempt, lastError, retryDelayMs } = a.getSnapshot().context
-            const log =
-              label === "connected"
-                ? Effect.logInfo("stream connected").pipe(Effect.annotateLogs({ attempt }))
-                : label === "reconnecting"
-                  ? Effect.logInfo("stream reconnecting").pipe(
-                      Effect.annotateLogs({
-                        attempt,
-                        inMs: retryDelayMs,
-                        reason: describeStreamFailure(lastError),
-                      }),
-                    )
-                  : label === "awaitingCredential"
-                    ? Effect.logInfo("stream waiting for a fresh credential").pipe(
-                        Effect.annotateLogs({ reason: describeStreamFailure(lastError) }),
-                      )
-                    : Effect.logDebug(`stream ${label}`).pipe(Effect.annotateLogs({ attempt }))
-            runSync(log.pipe(Effect.annotateLogs({ routeKey: options.routeKey })))
-          },
-          error: (error) => runSync(Effect.logError("stream actor failed", Cause.die(error))),
-        })
+        watchStreamActor(a, options.routeKey, runSync)
         a.start()
         return a
       }),

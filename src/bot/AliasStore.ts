@@ -1,4 +1,4 @@
-import { Context, Effect, Layer, Ref } from "effect"
+import { Context, type Duration, Effect, Layer, Option, Stream, SubscriptionRef } from "effect"
 import { AliasIndex } from "../aliases/AliasIndex.ts"
 import type { ActionAlias } from "../st2/ActionAlias.ts"
 
@@ -20,19 +20,30 @@ export class AliasStore extends Context.Tag("stormbot/AliasStore")<
   {
     /** `undefined` until the first load succeeds. */
     readonly current: Effect.Effect<AliasSet | undefined>
+    /** The current set, waiting up to `timeout` for the first load; `undefined` if none came. */
+    readonly awaitLoaded: (timeout: Duration.DurationInput) => Effect.Effect<AliasSet | undefined>
     readonly publish: (aliases: ReadonlyArray<ActionAlias>) => Effect.Effect<AliasSet>
   }
 >() {
   static readonly layer = Layer.effect(
     AliasStore,
     Effect.gen(function* () {
-      const ref = yield* Ref.make<AliasSet | undefined>(undefined)
+      const ref = yield* SubscriptionRef.make<AliasSet | undefined>(undefined)
       return {
-        current: Ref.get(ref),
+        current: SubscriptionRef.get(ref),
+        awaitLoaded: (timeout) =>
+          ref.changes.pipe(
+            Stream.filter((set) => set !== undefined),
+            Stream.runHead,
+            Effect.timeout(timeout),
+            Effect.map(Option.getOrUndefined),
+            Effect.orElseSucceed(() => undefined),
+          ),
         publish: (aliases) =>
           Effect.gen(function* () {
-            const set = buildAliasSet(aliases)
-            yield* Ref.set(ref, set)
+            const previous = yield* SubscriptionRef.get(ref)
+            const set = buildAliasSet(aliases, previous)
+            yield* SubscriptionRef.set(ref, set)
             return set
           }),
       }
@@ -40,8 +51,9 @@ export class AliasStore extends Context.Tag("stormbot/AliasStore")<
   )
 }
 
-export const buildAliasSet = (aliases: ReadonlyArray<ActionAlias>): AliasSet => ({
-  index: AliasIndex.build(aliases),
+/** Builds a set; compiled formats of `previous` are reused, so a refresh costs a fraction of a build. */
+export const buildAliasSet = (aliases: ReadonlyArray<ActionAlias>, previous?: AliasSet): AliasSet => ({
+  index: AliasIndex.build(aliases, previous === undefined ? {} : { reuse: previous.index }),
   disabled: AliasIndex.build(
     aliases.filter((a) => a.enabled === false).map((a) => ({ ...a, enabled: true })),
   ),

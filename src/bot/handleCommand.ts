@@ -16,6 +16,9 @@ import { renderAck } from "./renderAck.ts"
 import { renderHelp } from "./renderHelp.ts"
 import { withUserCredential } from "./withUserCredential.ts"
 
+/** How long a command waits for the first alias load before asking StackStorm to match it. */
+const firstLoadWait = "5 seconds"
+
 /** What to run: an alias, the format (representation) that matched, one command text per execution. */
 interface Choice {
   readonly alias: ActionAlias
@@ -72,7 +75,7 @@ const help = (request: CommandRequest, args: string, prefix: string, reply: Repl
   Effect.gen(function* () {
     const query = parseHelpQuery(args)
     if (Either.isLeft(query)) return yield* reply(`${prefix.trim()}help: ${query.left}`)
-    const set = yield* (yield* AliasStore).current
+    const set = yield* (yield* AliasStore).awaitLoaded(firstLoadWait)
     if (set !== undefined) return yield* reply(renderHelp(set.index.help(query.right), query.right, prefix))
     // Before the first alias load: ask StackStorm.
     const client = yield* St2Client
@@ -91,14 +94,16 @@ const help = (request: CommandRequest, args: string, prefix: string, reply: Repl
  */
 const choose = (request: CommandRequest, text: string, prefix: string, reply: Reply) =>
   Effect.gen(function* () {
-    const set = yield* (yield* AliasStore).current
+    // Right after start, wait briefly for the first load rather than matching remotely (st2's
+    // match answers one execution, so a match_multiple command would lose its other occurrences).
+    const set = yield* (yield* AliasStore).awaitLoaded(firstLoadWait)
     if (set !== undefined) {
       const local = set.index.match(text)
       if (local._tag === "Matched") {
         return {
           alias: local.alias,
           format: local.format,
-          commands: local.multiple ? local.commands : [text],
+          commands: local.commands,
         } satisfies Choice
       }
       if (local._tag === "Ambiguous") {
@@ -113,7 +118,7 @@ const choose = (request: CommandRequest, text: string, prefix: string, reply: Re
       yield* Effect.logInfo(
         "StackStorm matched a command the local alias set did not; refreshing aliases",
       ).pipe(Effect.annotateLogs({ alias: aliasRef(remote.right.actionalias) }))
-      yield* (yield* AliasRefresh).request
+      if (set !== undefined) yield* (yield* AliasRefresh).request
       return {
         alias: remote.right.actionalias,
         format: remote.right.representation,

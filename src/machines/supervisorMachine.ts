@@ -9,6 +9,8 @@ export const coreChildren = ["credential", "aliasSync", "stream"] as const
 export type CoreChild = (typeof coreChildren)[number]
 
 export interface SupervisorInput {
+  /** Input of each core child (credential source, refresh interval...), passed on every (re)start. */
+  readonly childInput?: Partial<Readonly<Record<CoreChild, unknown>>>
   readonly authMode: AuthMode
   readonly sessionIdleMs: number
   readonly sessionMaxInFlight: number
@@ -20,6 +22,7 @@ export interface SupervisorInput {
 }
 
 export interface SupervisorContext {
+  readonly childInput: Partial<Readonly<Record<CoreChild, unknown>>>
   readonly authMode: AuthMode
   readonly sessionIdleMs: number
   readonly sessionMaxInFlight: number
@@ -92,7 +95,10 @@ export const makeSupervisorMachine = (adapterNames: ReadonlyArray<string>) => {
           id,
           systemId: id,
           src: (id.startsWith("adapter:") ? "adapter" : id) as "adapter",
-          input: id.startsWith("adapter:") ? { name: id.slice("adapter:".length) } : undefined,
+          input: ({ context }: { context: SupervisorContext }) =>
+            id.startsWith("adapter:")
+              ? { name: id.slice("adapter:".length) }
+              : context.childInput[id as CoreChild],
           onDone: "restarting",
           onError: "restarting",
         },
@@ -195,6 +201,7 @@ export const makeSupervisorMachine = (adapterNames: ReadonlyArray<string>) => {
   }).createMachine({
     id: "supervisor",
     context: ({ input }) => ({
+      childInput: input.childInput ?? {},
       authMode: input.authMode,
       sessionIdleMs: input.sessionIdleMs,
       sessionMaxInFlight: input.sessionMaxInFlight,

@@ -1,0 +1,420 @@
+import { Deferred, Effect, Fiber, Layer, Option, Queue, Runtime, Schema, type Scope, Stream } from "effect"
+import { type Actor, createActor, fromPromise, type InspectionEvent } from "xstate"
+import type { ChatAdapter, ChatMessage } from "../adapters/ChatAdapter.ts"
+import { decodeSourceContext } from "../adapters/SourceContext.ts"
+import { AliasRefresh } from "../bot/AliasRefresh.ts"
+import { AliasStore } from "../bot/AliasStore.ts"
+import { BotSettings } from "../bot/BotSettings.ts"
+import { ChatAdapters, type RunningAdapter } from "../bot/ChatAdapters.ts"
+import type { CommandRequest } from "../bot/CommandRequest.ts"
+import { handleCommand } from "../bot/handleCommand.ts"
+import { PendingResults } from "../bot/PendingResults.ts"
+import { parseCommand } from "../bot/parseCommand.ts"
+import type { ChatDelivery } from "../chat/ChatDelivery.ts"
+import { deliverToChat } from "../chat/deliverToChat.ts"
+import { makeOutboundQueue } from "../chat/OutboundQueue.ts"
+import { type StormbotConfig, st2Endpoints } from "../config/StormbotConfig.ts"
+import { chatSessionMachine } from "../machines/chatSessionMachine.ts"
+import type { CredentialTimings } from "../machines/credentialMachine.ts"
+import { makeSupervisorMachine, type SupervisorMachine } from "../machines/supervisorMachine.ts"
+import { type CredentialSource, describeCredentialSource } from "../st2/CredentialSource.ts"
+import { St2ClientLive } from "../st2/St2Client.ts"
+import { BotCredential } from "../st2/St2Credential.ts"
+import { makeDispatcher } from "../st2/St2Endpoints.ts"
+import { Announcement, announcementEvent } from "../st2/streamAnnouncement.ts"
+import { makeWebServer } from "../web/WebServer.ts"
+import { adapterActorLogic } from "./adapterConnectionLogic.ts"
+import { aliasSyncLogic } from "./aliasSyncLogic.ts"
+import {
+  botCredentialService,
+  type CredentialActor,
+  credentialLogic,
+  watchCredentialActor,
+} from "./BotCredentialLive.ts"
+import { type StreamActorRef, streamActorLogic, watchStreamActor } from "./streamActor.ts"
+import { transitionLogger } from "./transitionLogger.ts"
+
+export interface BotOptions {
+  readonly config: StormbotConfig
+  /** The chat backends, already built from `config.adapters` (or fakes in tests). */
+  readonly adapters: ReadonlyArray<ChatAdapter>
+  /** The bot's credential, chosen from `stackstorm.api_auth` (`chooseCredentialSource`). */
+  readonly credential: CredentialSource
+  /** Log every state transition of every actor (`stormbot start --inspect`). */
+  readonly inspect?: boolean
+  /** Another inspection observer, e.g. `@statelyai/inspect`'s `inspector.inspect`. */
+  readonly inspector?: ((event: InspectionEvent) => void) | undefined
+  /** Bound on waiting for in-flight commands at shutdown. Default 10 s. */
+  readonly drainTimeoutMs?: number
+  /** Commands of one chat user running at once. Default 8. */
+  readonly perUserConcurrency?: number
+  readonly credentialTimings?: Partial<CredentialTimings>
+  /** How long `BotCredential.get` waits for a credential. Default 15 s. */
+  readonly credentialWaitMs?: number
+}
+
+export interface Bot {
+  readonly supervisor: Actor<SupervisorMachine>
+  /** Completes when every adapter's input has ended (piped stdin at EOF); never for network chats. */
+  readonly inputEnded: Effect.Effect<void>
+  /** Completes when no command is being handled (matched, executed, acked). */
+  readonly commandsIdle: Effect.Effect<void>
+  /** Results StackStorm still owes for commands this bot ran. */
+  readonly pending: typeof PendingResults.Service
+  /** Completes when no outbound chat message is waiting or being retried. */
+  readonly outboundIdle: Effect.Effect<void>
+  /** The web server's base URL, when `web.enabled`. */
+  readonly webUrl: string | undefined
+  /** Hands a message to chat as an announcement would be (the webhook's path). */
+  readonly deliver: (
+    delivery: ChatDelivery,
+  ) => Effect.Effect<{ readonly queued: boolean; readonly reason?: string }>
+}
+
+/**
+ * Runs the whole bot in the current scope: the StackStorm client, one outbound queue per
+ * adapter, the supervisor actor with its children (credential, alias sync, stream, one
+ * connection per adapter, one session per chat user), the intake of chat messages, the
+ * delivery of announcements, and the web server. Closing the scope shuts down in order: stop
+ * taking messages; SHUTDOWN (in-flight commands finish, bounded); outbound messages drain
+ * (bounded); every child, connection and server is closed.
+ */
+export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { config } = options
+    const st2 = config.stackstorm
+    const endpoints = st2Endpoints(config)
+    const adapterNames = options.adapters.map((a) => a.name)
+    const duplicate = adapterNames.find((n, i) => adapterNames.indexOf(n) !== i)
+    if (duplicate !== undefined)
+      return yield* Effect.fail(new Error(`two chat adapters are named "${duplicate}"`))
+
+    // The supervisor is created after the services it needs; the services find it through this.
+    let supervisor: Actor<SupervisorMachine> | undefined
+    const child = <T>(id: string): T | undefined => {
+      const s = supervisor
+      if (s === undefined) return undefined
+      return s.system.get(id) as T | undefined
+    }
+    const botCredential = botCredentialService(
+      () => {
+        if (supervisor === undefined) return undefined
+        if (supervisor.getSnapshot().status !== "active") return "shutDown"
+        return child<CredentialActor>("credential")
+      },
+      {
+        who: describeCredentialSource(options.credential),
+        waitTimeoutMs: options.credentialWaitMs ?? 15_000,
+      },
+    )
+
+    const queues: RunningAdapter[] = []
+    for (const adapter of options.adapters) {
+      const queue = yield* makeOutboundQueue({ minInterval: adapter.limits.minSendIntervalMs })
+      queues.push({ adapter, queue })
+    }
+
+    const services = Layer.mergeAll(
+      St2ClientLive(endpoints),
+      AliasStore.layer,
+      PendingResults.layer,
+      Layer.succeed(BotCredential, botCredential),
+      Layer.succeed(BotSettings, {
+        botPrefix: st2.botPrefix,
+        pluginPrefix: st2.pluginPrefix,
+        routeKey: st2.routeKey,
+      }),
+      Layer.succeed(ChatAdapters, { all: queues }),
+      Layer.succeed(AliasRefresh, {
+        request: Effect.sync(() => child<Actor<never>>("aliasSync")?.send({ type: "REFRESH" } as never)),
+      }),
+    )
+    const context = yield* Layer.build(services)
+    const runtime = yield* Effect.runtime<Layer.Layer.Success<typeof services>>().pipe(
+      Effect.provide(context),
+    )
+    const run = Runtime.runFork(runtime)
+    const pending = yield* PendingResults.pipe(Effect.provide(context))
+
+    // Announcements, in the order the stream delivered them, to the adapter that sent the command.
+    const announcements = yield* Queue.unbounded<{ readonly event: string; readonly data: unknown }>()
+    const adapterFor = (ctx: unknown): RunningAdapter | undefined =>
+      Option.match(decodeSourceContext(ctx), {
+        onNone: () => queues[0],
+        onSome: (c) => queues.find((q) => q.adapter.name === c.adapter) ?? queues[0],
+      })
+    const deliver = (delivery: ChatDelivery) =>
+      Effect.gen(function* () {
+        const target = adapterFor(delivery.context)
+        if (target === undefined) return { queued: false, reason: "no chat adapter is configured" }
+        const plan = yield* deliverToChat(target.adapter, target.queue, delivery)
+        return plan._tag === "Queued" ? { queued: true } : { queued: false, reason: plan.reason }
+      })
+    const decodeAnnouncement = Schema.decodeUnknownOption(Announcement)
+    const ourEvent = announcementEvent(st2.routeKey)
+    yield* Effect.forkScoped(
+      Effect.forever(
+        Effect.gen(function* () {
+          const { event, data } = yield* Queue.take(announcements)
+          yield* Effect.logDebug("stream event dispatched").pipe(Effect.annotateLogs({ event }))
+          if (event !== ourEvent) return
+          const announcement = decodeAnnouncement(data)
+          if (Option.isNone(announcement)) {
+            return yield* Effect.logWarning("announcement skipped: its data is not an announcement").pipe(
+              Effect.annotateLogs({ event }),
+            )
+          }
+          const payload = announcement.value.payload
+          yield* pending.settle(payload.context)
+          yield* deliver({ ...payload, message: payload.message ?? "" })
+        }).pipe(Effect.provide(context)),
+      ),
+    )
+
+    // Children of the supervisor.
+    const streamDispatcher = yield* Effect.acquireRelease(
+      Effect.sync(() => makeDispatcher(endpoints, { bodyTimeoutMs: 0 })),
+      (d) => Effect.promise(() => d.destroy()).pipe(Effect.ignore),
+    )
+    const stream = streamActorLogic(runtime, {
+      streamUrl: st2.streamUrl,
+      dispatcher: streamDispatcher,
+      events: [ourEvent],
+    }).provide({
+      actions: {
+        forwardEvent: ({ event }) => {
+          if (event.type === "EVENT")
+            Queue.unsafeOffer(announcements, { event: event.event, data: event.data })
+        },
+      },
+    })
+    const command = fromPromise<void, { readonly request: CommandRequest; readonly sessionKey: string }>(
+      ({ input, signal }) =>
+        Runtime.runPromise(runtime)(handleCommand(input.request as CommandRequest<ChatMessage>), { signal }),
+    )
+    const machine = makeSupervisorMachine(adapterNames).provide({
+      actors: {
+        credential: credentialLogic(runtime),
+        aliasSync: aliasSyncLogic(runtime),
+        stream,
+        adapter: adapterActorLogic(options.adapters, runtime),
+        chatSession: chatSessionMachine.provide({ actors: { command } }),
+      },
+      actions: {
+        refuseCommand: ({ event }) => {
+          if (event.type !== "COMMAND") return
+          const request = event.request as CommandRequest<ChatMessage>
+          const target = queues.find((q) => q.adapter.name === request.adapter)
+          if (target === undefined) return
+          run(
+            deliverToChat(target.adapter, target.queue, {
+              message: "stormbot is shutting down; your command was not run. Please try again in a minute.",
+              channel:
+                request.message.room === undefined
+                  ? undefined
+                  : target.adapter.roomToSt2(request.message.room),
+              user: target.adapter.userToSt2(request.message.user),
+              context: target.adapter.sourceContext(request.message),
+            }),
+          )
+        },
+      },
+    })
+
+    // Operators' log lines for each child, attached whenever one (re)starts.
+    const log = (effect: Effect.Effect<void>) => void run(effect)
+    const who = describeCredentialSource(options.credential)
+    const logTransition = transitionLogger((t) =>
+      log(
+        Effect.logInfo(`${t.actor}: ${t.from} --${t.event}--> ${t.to}`).pipe(Effect.annotateLogs({ ...t })),
+      ),
+    )
+    const inspect = (event: InspectionEvent) => {
+      if (event.type === "@xstate.actor") {
+        const ref = event.actorRef as unknown as { systemId?: string }
+        if (ref.systemId === "credential")
+          watchCredentialActor(event.actorRef as CredentialActor, who, (e) =>
+            log(e.pipe(Effect.annotateLogs("actor", "credential"))),
+          )
+        if (ref.systemId === "stream")
+          watchStreamActor(event.actorRef as unknown as StreamActorRef, st2.routeKey, (e) =>
+            log(e.pipe(Effect.annotateLogs("actor", "stream"))),
+          )
+      }
+      if (event.type === "@xstate.snapshot") watchStates(event, log)
+      if (options.inspect === true) logTransition(event)
+      options.inspector?.(event)
+    }
+
+    supervisor = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const actor = createActor(machine, {
+          systemId: "supervisor",
+          input: {
+            childInput: {
+              credential: {
+                source: options.credential,
+                ...(options.credentialTimings === undefined ? {} : { timings: options.credentialTimings }),
+              },
+              aliasSync: { refreshIntervalMs: st2.timerUpdateSeconds * 1000 },
+              stream: {},
+            },
+            authMode: st2.rbacAuth._tag,
+            sessionIdleMs: st2.sessionTtlSeconds * 1000,
+            sessionMaxInFlight: options.perUserConcurrency ?? 8,
+            drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
+          },
+          inspect,
+        })
+        // Without an error observer XState rethrows on a timer and crashes Node.
+        actor.subscribe({ error: (e) => log(Effect.logError("the supervisor failed", e)) })
+        actor.start()
+        return actor
+      }),
+      (actor) =>
+        Effect.gen(function* () {
+          actor.send({ type: "SHUTDOWN" })
+          yield* Effect.async<void>((resume) => {
+            if (actor.getSnapshot().status !== "active") return resume(Effect.void)
+            const sub = actor.subscribe({
+              complete: () => resume(Effect.void),
+              error: () => resume(Effect.void),
+            })
+            return Effect.sync(() => sub.unsubscribe())
+          }).pipe(Effect.timeout(`${(options.drainTimeoutMs ?? 10_000) + 2_000} millis`), Effect.ignore)
+          actor.stop()
+          yield* Effect.logInfo("supervisor stopped")
+        }),
+    )
+    const root = supervisor
+
+    // Outbound messages drain (bounded) after the supervisor stopped taking and running commands.
+    const outboundIdle = Effect.asVoid(Effect.all(queues.map((q) => q.queue.awaitIdle)))
+    yield* Effect.addFinalizer(() => outboundIdle.pipe(Effect.timeout("5 seconds"), Effect.ignore))
+
+    // Intake: chat lines that are commands become COMMAND events; the rest is ignored.
+    const ended = yield* Deferred.make<void>()
+    let open = queues.length
+    let seq = 0
+    const intake = yield* Effect.forEach(queues, ({ adapter }) =>
+      Effect.forkScoped(
+        Stream.runForEach(adapter.messages, (message) =>
+          Effect.sync(() => {
+            const parsed = parseCommand(message.text, st2, message.isDirect || message.mentionsBot)
+            if (parsed === undefined) return
+            const request: CommandRequest<ChatMessage> = {
+              id: `${adapter.name}/${message.id}/${seq++}`,
+              adapter: adapter.name,
+              sessionKey: `${adapter.name}:${message.user.id}`,
+              command: parsed,
+              message,
+            }
+            root.send({ type: "COMMAND", request })
+          }),
+        ).pipe(
+          Effect.ensuring(
+            Effect.suspend(() => (--open === 0 ? Deferred.succeed(ended, undefined) : Effect.void)),
+          ),
+        ),
+      ),
+    )
+    // First to run at shutdown: stop taking messages.
+    yield* Effect.addFinalizer(() => Fiber.interruptAll(intake))
+
+    let webUrl: string | undefined
+    if (config.web.enabled && config.web.webhookSecret !== undefined) {
+      const web = yield* makeWebServer({
+        host: config.web.host,
+        port: config.web.port,
+        webhookSecret: config.web.webhookSecret,
+        deliver: (d) => deliver(d).pipe(Effect.provide(context)),
+        health: () => health(root),
+      })
+      webUrl = web.url
+    }
+
+    const commandsIdle = Effect.async<void>((resume) => {
+      const idle = () =>
+        root.getSnapshot().status !== "active" ||
+        Object.keys(root.getSnapshot().context.inFlight).length === 0
+      if (idle()) return resume(Effect.void)
+      const sub = root.subscribe({
+        next: () => {
+          if (idle()) {
+            sub.unsubscribe()
+            resume(Effect.void)
+          }
+        },
+        complete: () => resume(Effect.void),
+        error: () => resume(Effect.void),
+      })
+      return Effect.sync(() => sub.unsubscribe())
+    })
+
+    return {
+      supervisor: root,
+      commandsIdle,
+      inputEnded: Deferred.await(ended),
+      pending,
+      outboundIdle,
+      webUrl,
+      deliver: (d: ChatDelivery) => deliver(d).pipe(Effect.provide(context)),
+    }
+  })
+
+/** `GET /health`: the state of every long-lived child, for operators and probes. */
+const health = (root: Actor<SupervisorMachine>): Record<string, unknown> => {
+  const snapshot = root.getSnapshot()
+  const states: Record<string, unknown> = {}
+  for (const id of ["credential", "aliasSync", "stream"]) {
+    states[id] = (
+      root.system.get(id) as { getSnapshot(): { value: unknown } } | undefined
+    )?.getSnapshot().value
+  }
+  for (const [id, ref] of Object.entries(snapshot.children)) {
+    if (id.startsWith("adapter:"))
+      states[id] = (ref as { getSnapshot(): { value: unknown } }).getSnapshot().value
+  }
+  const up = snapshot.value as { up?: Record<string, unknown> } | string
+  return {
+    status: snapshot.status === "active" ? "ok" : "stopping",
+    supervisor: typeof up === "string" ? up : up.up,
+    children: states,
+    sessions: Object.keys(snapshot.context.sessions).length,
+    commandsInFlight: Object.keys(snapshot.context.inFlight).length,
+  }
+}
+
+/** Warnings an operator must see whatever the log level: a restart, a rejected chat credential. */
+const watchStates = (
+  event: InspectionEvent & { type: "@xstate.snapshot" },
+  log: (e: Effect.Effect<void>) => void,
+) => {
+  const ref = event.actorRef as unknown as { systemId?: string; id: string }
+  const value = (event.snapshot as { value?: unknown }).value
+  if (ref.systemId === "supervisor") {
+    const regions = (value as { up?: Record<string, unknown> } | undefined)?.up
+    const type = event.event.type
+    if (regions !== undefined && type.startsWith("xstate.error.actor.")) {
+      const id = type.slice("xstate.error.actor.".length)
+      if (regions[id] === "restarting") {
+        const error = (event.event as unknown as { error: unknown }).error
+        log(Effect.logError(`${id} failed and is being restarted`, error))
+      }
+    }
+    return
+  }
+  if (ref.systemId === undefined) return
+  if (
+    ref.systemId.startsWith("adapter:") &&
+    value === "invalidCredentials" &&
+    event.event.type === "STATUS"
+  ) {
+    const status = (event.event as unknown as { status: { reason?: string } }).status
+    log(
+      Effect.logError(
+        `chat adapter ${ref.systemId.slice("adapter:".length)} rejected its credentials (${status.reason ?? "no reason given"}); fix them in stormbot.yaml and restart. The rest of stormbot keeps running.`,
+      ),
+    )
+  }
+}

@@ -1,0 +1,35 @@
+import { Duration, Effect } from "effect"
+import { type BotOptions, runBot } from "../actors/runBot.ts"
+
+export interface ServeOptions extends BotOptions {
+  /** After the input ended (piped stdin), how long to wait for outstanding results. */
+  readonly resultWaitMs?: number
+}
+
+/**
+ * Runs the bot until its input ends (piped stdin) or the process is interrupted (SIGINT,
+ * SIGTERM: the runtime interrupts this fiber and the scope shuts the bot down in order).
+ * With piped input it then waits, bounded, for the results StackStorm still owes.
+ */
+export const serveBot = (options: ServeOptions): Effect.Effect<void, Error> =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const bot = yield* runBot(options)
+      yield* Effect.logInfo("stormbot is running").pipe(
+        Effect.annotateLogs({
+          adapters: options.adapters.map((a) => a.name).join(","),
+          web: bot.webUrl ?? "off",
+        }),
+      )
+      yield* bot.inputEnded
+      const wait = Duration.millis(options.resultWaitMs ?? 30_000)
+      yield* Effect.logInfo("input ended; waiting for outstanding commands and results")
+      yield* bot.commandsIdle.pipe(Effect.timeout(wait), Effect.ignore)
+      const finished = yield* bot.pending.awaitNone.pipe(Effect.timeout(wait), Effect.option)
+      if (finished._tag === "None") {
+        const n = yield* bot.pending.outstanding
+        yield* Effect.logWarning(`gave up waiting for ${n} result(s) after ${Duration.format(wait)}`)
+      }
+      yield* bot.outboundIdle.pipe(Effect.timeout("10 seconds"), Effect.ignore)
+    }),
+  )
