@@ -46,6 +46,8 @@ export interface BotOptions {
   readonly inspector?: ((event: InspectionEvent) => void) | undefined
   /** Bound on waiting for in-flight commands at shutdown. Default 10 s. */
   readonly drainTimeoutMs?: number
+  /** A chat session closes after this long without commands. Default 10 minutes. */
+  readonly sessionIdleMs?: number
   /** Commands of one chat user running at once. Default 8. */
   readonly perUserConcurrency?: number
   readonly credentialTimings?: Partial<CredentialTimings>
@@ -260,7 +262,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
               stream: {},
             },
             authMode: st2.rbacAuth._tag,
-            sessionIdleMs: st2.sessionTtlSeconds * 1000,
+            sessionIdleMs: options.sessionIdleMs ?? 10 * 60_000,
             sessionMaxInFlight: options.perUserConcurrency ?? 8,
             drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
           },
