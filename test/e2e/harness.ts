@@ -1,0 +1,166 @@
+import { Effect, Either, Exit, HashMap, Logger, LogLevel, Redacted, Scope } from "effect"
+import { vi } from "vitest"
+import { type Bot, runBot } from "../../src/actors/runBot.ts"
+import { decodeConfig } from "../../src/config/decodeConfig.ts"
+import type { CredentialTimings } from "../../src/machines/credentialMachine.ts"
+import {
+  DEFAULT_USER,
+  type SandboxHandle,
+  type SandboxOptions,
+  startSandbox,
+} from "../../src/sandbox/Sandbox.ts"
+import type { CredentialSource } from "../../src/st2/CredentialSource.ts"
+import { type FakeChatAdapter, type FakeSent, makeFakeChatAdapter } from "../fakes/FakeChatAdapter.ts"
+
+/**
+ * The whole loop in one process: the StackStorm sandbox, `runBot` with the in-memory chat
+ * adapter, and every log line the bot wrote. Each test starts its own and stops it in
+ * `afterEach` (`stop` closes the bot's scope, then the sandbox).
+ */
+export interface Harness {
+  readonly sandbox: SandboxHandle
+  readonly fake: FakeChatAdapter
+  readonly bot: Bot
+  readonly logs: ReadonlyArray<LogLine>
+  /** Sent messages whose text contains `needle` (or matches it). */
+  readonly sent: (needle: string | RegExp, to?: string) => ReadonlyArray<FakeSent>
+  readonly stop: () => Promise<void>
+}
+
+export interface LogLine {
+  readonly level: string
+  readonly message: string
+  readonly annotations: Record<string, unknown>
+}
+
+export interface HarnessOptions {
+  readonly sandbox?: SandboxOptions
+  /** Extra keys of the config's `stackstorm` section (e.g. `route_key`). */
+  readonly stackstorm?: Record<string, unknown>
+  /** Runs after the sandbox started and before the bot starts (e.g. put the API down). */
+  readonly beforeBot?: (sandbox: SandboxHandle) => void
+  readonly credential?: "password" | "apiKey"
+  readonly credentialTimings?: Partial<CredentialTimings>
+  readonly credentialWaitMs?: number
+  readonly maxMessageLength?: number
+}
+
+/** Retries of the credential actor, fast enough for tests (its defaults wait seconds). */
+export const fastCredentialRetries: Partial<CredentialTimings> = { retryBaseMs: 100, retryMaxMs: 500 }
+
+export const startHarness = async (options: HarnessOptions = {}): Promise<Harness> => {
+  const sandbox = await startSandbox({
+    port: 0,
+    resultDelayMs: 30,
+    heartbeatMs: 200,
+    ...options.sandbox,
+  })
+  options.beforeBot?.(sandbox)
+  const fake = makeFakeChatAdapter({ maxMessageLength: options.maxMessageLength ?? 4_000 })
+  const decoded = decodeConfig({
+    stackstorm: {
+      url: sandbox.url,
+      api_auth: { user: { name: DEFAULT_USER.name, password: DEFAULT_USER.password } },
+      ...options.stackstorm,
+    },
+  })
+  if (Either.isLeft(decoded)) throw new Error(`bad test config: ${JSON.stringify(decoded.left)}`)
+  const credential: CredentialSource =
+    options.credential === "apiKey"
+      ? { _tag: "ApiKey", key: Redacted.make(sandbox.apiKey) }
+      : { _tag: "Password", username: DEFAULT_USER.name, password: Redacted.make(DEFAULT_USER.password) }
+
+  const logs: LogLine[] = []
+  const logger = Logger.make(({ logLevel, message, annotations }) => {
+    logs.push({
+      level: logLevel.label,
+      message: Array.isArray(message) ? message.map(String).join(" ") : String(message),
+      annotations: Object.fromEntries(HashMap.toEntries(annotations)),
+    })
+  })
+  const scope = Effect.runSync(Scope.make())
+  let bot: Bot
+  try {
+    bot = await Effect.runPromise(
+      runBot({
+        config: decoded.right.config,
+        adapters: [fake],
+        credential,
+        credentialTimings: options.credentialTimings ?? fastCredentialRetries,
+        drainTimeoutMs: 2_000,
+        ...(options.credentialWaitMs === undefined ? {} : { credentialWaitMs: options.credentialWaitMs }),
+      }).pipe(
+        Scope.extend(scope),
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+        Logger.withMinimumLogLevel(LogLevel.Debug),
+      ),
+    )
+  } catch (e) {
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    await sandbox.stop()
+    throw e
+  }
+  const sent = (needle: string | RegExp, to?: string) =>
+    fake.outbound.filter(
+      (m) =>
+        (to === undefined || m.to === to) &&
+        (typeof needle === "string" ? m.text.includes(needle) : needle.test(m.text)),
+    )
+  return {
+    sandbox,
+    fake,
+    bot,
+    logs,
+    sent,
+    stop: async () => {
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+      await sandbox.stop()
+    },
+  }
+}
+
+/** Polls `check` until it holds (vitest's `vi.waitFor`); the message says what never happened. */
+export const waitFor = async (
+  check: () => boolean,
+  what: string | (() => string),
+  timeout = 15_000,
+): Promise<void> => {
+  await vi.waitFor(
+    () => {
+      if (!check()) throw new Error(`still waiting for ${typeof what === "string" ? what : what()}`)
+    },
+    { timeout, interval: 20 },
+  )
+}
+
+/** The supervisor child `id`'s current state value, e.g. the stream's `"connected"`. */
+export const childState = (bot: Bot, id: string): unknown =>
+  (bot.supervisor.system.get(id) as { getSnapshot(): { value: unknown } } | undefined)?.getSnapshot().value
+
+/** Waits until the stream actor is connected to st2 (its subscription is open). */
+export const streamConnected = (h: Harness, timeout = 15_000) =>
+  waitFor(
+    () => JSON.stringify(childState(h.bot, "stream") ?? "").includes("connected"),
+    () => `the stream to be live (it is ${JSON.stringify(childState(h.bot, "stream"))})`,
+    timeout,
+  )
+
+/** Waits until the alias set has loaded and no refresh is running. */
+export const aliasesLoaded = (h: Harness, timeout = 15_000) =>
+  waitFor(
+    () => childState(h.bot, "aliasSync") === "ready",
+    () => `the aliases to load (alias sync is ${JSON.stringify(childState(h.bot, "aliasSync"))})`,
+    timeout,
+  )
+
+/** Announcement results of the `remote_run` demo alias: `localhost: <stdout>` lines. */
+export const isRunResult = (m: FakeSent) => /^localhost: /.test(m.text)
+
+/** Acks of the `remote_run` demo alias. */
+export const isRunAck = (m: FakeSent) => m.text.startsWith("Running `")
+
+/** A failure any command could have been answered with. */
+export const isFailureAnswer = (m: FakeSent) =>
+  /not reachable|cannot log in|rejected|not run|failed with an internal error|refused|did not understand/.test(
+    m.text,
+  )
