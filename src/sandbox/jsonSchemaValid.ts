@@ -1,25 +1,6 @@
-type Schema = Record<string, unknown>
+import { isType } from "./validateBody.ts"
 
-const typeOk = (value: unknown, type: string): boolean => {
-  switch (type) {
-    case "string":
-      return typeof value === "string"
-    case "integer":
-      return typeof value === "number" && Number.isInteger(value)
-    case "number":
-      return typeof value === "number"
-    case "boolean":
-      return typeof value === "boolean"
-    case "null":
-      return value === null
-    case "array":
-      return Array.isArray(value)
-    case "object":
-      return value !== null && typeof value === "object" && !Array.isArray(value)
-    default:
-      return true
-  }
-}
+type Schema = Record<string, unknown>
 
 /**
  * Whether `value` satisfies a JSON schema (draft 3/4 keywords an inquiry schema uses: type,
@@ -28,8 +9,8 @@ const typeOk = (value: unknown, type: string): boolean => {
  */
 export const jsonSchemaValid = (value: unknown, schema: Schema): boolean => {
   const type = schema.type
-  if (typeof type === "string" && !typeOk(value, type)) return false
-  if (Array.isArray(type) && !type.some((t) => typeOk(value, String(t)))) return false
+  if (typeof type === "string" && !isType(value, type)) return false
+  if (Array.isArray(type) && !type.some((t) => isType(value, String(t)))) return false
   if (Array.isArray(schema.enum) && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value)))
     return false
   if (typeof value === "number") {

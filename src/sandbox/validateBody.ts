@@ -1,6 +1,6 @@
 import { httpError, type HttpError } from "./HttpError.ts"
 
-type JsonType = "string" | "integer" | "number" | "boolean" | "object" | "array" | "null"
+export type JsonType = "string" | "integer" | "number" | "boolean" | "object" | "array" | "null"
 
 export interface PropertySchema {
   readonly type: JsonType | ReadonlyArray<JsonType>
@@ -29,7 +29,8 @@ export const pyRepr = (value: unknown): string => {
   return String(value)
 }
 
-const isType = (value: unknown, type: JsonType): boolean => {
+/** JSON-schema `type` test; an unknown type name accepts anything. */
+export const isType = (value: unknown, type: JsonType | string): boolean => {
   switch (type) {
     case "string":
       return typeof value === "string"
@@ -45,6 +46,8 @@ const isType = (value: unknown, type: JsonType): boolean => {
       return Array.isArray(value)
     case "object":
       return typeof value === "object" && value !== null && !Array.isArray(value)
+    default:
+      return true
   }
 }
 
