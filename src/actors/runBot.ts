@@ -231,8 +231,12 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
         Effect.logInfo(`${t.actor}: ${t.from} --${t.event}--> ${t.to}`).pipe(Effect.annotateLogs({ ...t })),
       ),
     )
+    // Watchers attach at an actor's first snapshot: XState sends `@xstate.actor` before it sets
+    // the actor's `systemId`, so the creation event cannot tell which child it is.
+    const watched = new WeakSet<object>()
     const inspect = (event: InspectionEvent) => {
-      if (event.type === "@xstate.actor") {
+      if (event.type === "@xstate.snapshot" && !watched.has(event.actorRef)) {
+        watched.add(event.actorRef)
         const ref = event.actorRef as unknown as { systemId?: string }
         if (ref.systemId === "credential")
           watchCredentialActor(event.actorRef as CredentialActor, who, (e) =>

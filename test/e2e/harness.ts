@@ -1,5 +1,5 @@
-import { Effect, Either, Exit, HashMap, Logger, LogLevel, Redacted, Scope } from "effect"
-import { vi } from "vitest"
+import { Cause, Effect, Either, Exit, HashMap, Logger, LogLevel, Redacted, Scope } from "effect"
+import { expect, vi } from "vitest"
 import { type Bot, runBot } from "../../src/actors/runBot.ts"
 import { decodeConfig } from "../../src/config/decodeConfig.ts"
 import type { CredentialTimings } from "../../src/machines/credentialMachine.ts"
@@ -31,6 +31,7 @@ export interface LogLine {
   readonly level: string
   readonly message: string
   readonly annotations: Record<string, unknown>
+  readonly cause?: string
 }
 
 export interface HarnessOptions {
@@ -71,9 +72,10 @@ export const startHarness = async (options: HarnessOptions = {}): Promise<Harnes
       : { _tag: "Password", username: DEFAULT_USER.name, password: Redacted.make(DEFAULT_USER.password) }
 
   const logs: LogLine[] = []
-  const logger = Logger.make(({ logLevel, message, annotations }) => {
+  const logger = Logger.make(({ logLevel, message, annotations, cause }) => {
     logs.push({
       level: logLevel.label,
+      ...(Cause.isEmpty(cause) ? {} : { cause: Cause.pretty(cause) }),
       message: Array.isArray(message) ? message.map(String).join(" ") : String(message),
       annotations: Object.fromEntries(HashMap.toEntries(annotations)),
     })
@@ -164,3 +166,89 @@ export const isFailureAnswer = (m: FakeSent) =>
   /not reachable|cannot log in|rejected|not run|failed with an internal error|refused|did not understand/.test(
     m.text,
   )
+
+/** How many times the bot's stream has connected so far (its "stream connected" log lines). */
+export const streamConnects = (h: Harness): number =>
+  h.logs.filter((l) => l.message === "stream connected").length
+
+/** Waits until the stream has connected more than `before` times (it noticed a fault and recovered). */
+export const streamReconnected = (h: Harness, before: number, timeout = 20_000) =>
+  waitFor(
+    () =>
+      streamConnects(h) > before && JSON.stringify(childState(h.bot, "stream") ?? "").includes("connected"),
+    () => `the stream to reconnect (it is ${JSON.stringify(childState(h.bot, "stream"))})`,
+    timeout,
+  )
+
+/**
+ * Starts `n` inquiries (`!st2 ask ...`) from `user` in `room` and waits for their acks: their
+ * executions then stay `pending` until `sandbox.faults.expireInquiries()` finishes them all, so a
+ * test decides exactly when st2 announces their results (after a fault healed).
+ */
+export const startInquiries = async (h: Harness, room: string, n: number, user = "asker") => {
+  const before = h.sandbox.executions().length
+  for (let i = 0; i < n; i++) h.fake.say(user, room, `!st2 ask question ${i}?`)
+  await waitFor(
+    () => pendingInquiries(h).length >= n && h.sent(/core\.ask/, `#${room}`).length >= n,
+    () => `${n} inquiries acked in #${room} (${h.sent(/core\.ask/, `#${room}`).length} acks)`,
+  )
+  return h.sandbox.executions().length - before
+}
+
+export const pendingInquiries = (h: Harness) =>
+  (h.sandbox.executions() as ReadonlyArray<{ status: string; action?: { ref?: string } }>).filter(
+    (e) => e.status === "pending" && e.action?.ref === "core.ask",
+  )
+
+/** Results of inquiries that timed out (`expireInquiries`), as the default template renders them. */
+export const inquiryResults = (h: Harness, room: string) =>
+  h.fake.outbound.filter((m) => m.to === `#${room}` && /status : timeout/.test(m.text))
+
+/** "stream reconnecting" log lines so far, with their reasons. */
+export const streamFailures = (h: Harness): ReadonlyArray<string> =>
+  h.logs
+    .filter(
+      (l) => l.message === "stream reconnecting" || l.message === "stream waiting for a fresh credential",
+    )
+    .map((l) => String(l.annotations.reason))
+
+/**
+ * The property every fault test checks: with inquiries pending in st2 (executions running
+ * across the fault), `inject` the fault, wait for `healed` (the test may first wait for the bot
+ * to notice), then have st2 finish every pending inquiry. Each of their results, all announced
+ * after the recovery, reaches the room; so does every result of commands typed afterwards.
+ */
+export const resultsSurviveFault = async (
+  h: Harness,
+  room: string,
+  fault: { readonly inject: () => unknown; readonly heal: () => unknown },
+  counts: { readonly running?: number; readonly after?: number } = {},
+) => {
+  const running = counts.running ?? 5
+  const after = counts.after ?? 5
+  await aliasesLoaded(h)
+  await streamConnected(h)
+  await startInquiries(h, room, running)
+  const connects = streamConnects(h)
+  await fault.inject()
+  await fault.heal()
+  await streamReconnected(h, connects)
+  h.sandbox.faults.expireInquiries()
+  await waitFor(
+    () => inquiryResults(h, room).length === running,
+    () => `${running} inquiry results in #${room} (got ${inquiryResults(h, room).length})`,
+  )
+  for (let i = 0; i < after; i++) h.fake.say("later", room, "!st2 run date on localhost")
+  const runResults = () => h.fake.outbound.filter((m) => m.to === `#${room}` && isRunResult(m))
+  await waitFor(
+    () => runResults().length === after,
+    () => `${after} results of commands typed after recovery (got ${runResults().length})`,
+  )
+  await waitFor(() => outstanding(h) === 0, "no result still owed")
+  // Nothing was delivered twice.
+  expect(inquiryResults(h, room)).toHaveLength(running)
+  expect(h.fake.outbound.filter((m) => m.to === `#${room}` && isFailureAnswer(m))).toEqual([])
+}
+
+/** Results the bot still expects from st2 (its PendingResults count). */
+export const outstanding = (h: Harness): number => Effect.runSync(h.bot.pending.outstanding)

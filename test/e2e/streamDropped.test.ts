@@ -1,0 +1,42 @@
+import { afterEach, expect, it } from "vitest"
+import {
+  type Harness,
+  resultsSurviveFault,
+  startHarness,
+  streamConnects,
+  streamFailures,
+  streamReconnected,
+} from "./harness.ts"
+
+let h: Harness | undefined
+afterEach(async () => {
+  await h?.stop()
+  h = undefined
+})
+
+it("delivers every result announced after the stream was dropped mid-run", async () => {
+  h = await startHarness()
+  const harness = h
+  await resultsSurviveFault(harness, "dropped", {
+    inject: () => harness.sandbox.faults.dropStreams(),
+    heal: () => undefined,
+  })
+  expect(streamFailures(harness).length).toBeGreaterThanOrEqual(1)
+})
+
+it("survives the stream being dropped again and again while commands run", async () => {
+  h = await startHarness()
+  const harness = h
+  await resultsSurviveFault(harness, "flapping", {
+    inject: async () => {
+      // Each drop hits the connection the previous recovery opened.
+      for (let i = 0; i < 3; i++) {
+        const connects = streamConnects(harness)
+        harness.sandbox.faults.dropStreams()
+        await streamReconnected(harness, connects)
+      }
+    },
+    heal: () => undefined,
+  })
+  expect(streamFailures(harness).length).toBeGreaterThanOrEqual(3)
+})
