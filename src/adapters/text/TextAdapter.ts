@@ -4,6 +4,7 @@ import type { Readable, Writable } from "node:stream"
 import { Effect } from "effect"
 import { makeAdapterStreams } from "../AdapterStreams.ts"
 import { type ChatAdapter, ChatTarget } from "../ChatAdapter.ts"
+import { ChatSendPermanent } from "../ChatAdapterError.ts"
 import type { ChatMessage, ChatRoom, ChatUser } from "../ChatMessage.ts"
 import { sourceContextOf } from "../SourceContext.ts"
 import { renderExtraAsText } from "./renderExtraAsText.ts"
@@ -54,6 +55,9 @@ export const makeTextAdapter = (options: TextAdapterOptions = {}): ChatAdapter =
   const streams = makeAdapterStreams()
   let nextId = 1
   let rl: readline.Interface | undefined
+  /** Why the output cannot be written any more (the reader went away), once it happened. */
+  let outputGone: string | undefined
+  let watchingOutput = false
 
   const write = (text: string): void => {
     if (interactive && rl !== undefined) {
@@ -68,6 +72,17 @@ export const makeTextAdapter = (options: TextAdapterOptions = {}): ChatAdapter =
 
   const open = Effect.sync(() => {
     streams.setStatus({ _tag: "Connecting" })
+    // A reader that went away (`stormbot start | head -1`, a closed terminal) makes a write fail
+    // with EPIPE as an 'error' event, which would crash the process. Nobody can read the chat
+    // any more: end the session as at end of input, and fail later sends. Kept for the adapter's
+    // life, since results are still written after the input ended.
+    if (!watchingOutput) {
+      watchingOutput = true
+      output.on("error", (e: Error) => {
+        outputGone ??= e.message
+        rl?.close()
+      })
+    }
     const session = readline.createInterface({
       input,
       ...(interactive ? { output, terminal: true, prompt: `${username}> ` } : {}),
@@ -140,11 +155,19 @@ export const makeTextAdapter = (options: TextAdapterOptions = {}): ChatAdapter =
       }),
     sourceContext: (message) => sourceContextOf(name, message),
     send: (target, message) =>
-      Effect.sync(() => {
+      Effect.suspend(() => {
+        if (outputGone !== undefined)
+          return Effect.fail(
+            new ChatSendPermanent({
+              adapter: name,
+              reason: `the terminal's output is closed (${outputGone})`,
+            }),
+          )
         const head = `${botName}${label(target)}> `
         const body = [message.text, ...renderExtraAsText(message.extra)].join("\n")
         const indent = " ".repeat(head.length)
         write(head + body.split("\n").join(`\n${indent}`) + "\n")
+        return Effect.void
       }),
   }
 }
