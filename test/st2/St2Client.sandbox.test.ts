@@ -344,8 +344,4 @@ describe("St2Client against the sandbox: every error class", () => {
     )
     expect(e).toMatchObject({ _tag: "St2Unavailable", method: "GET", path: "/api/v1/user" })
   })
-
-  it("St2UndecodableBody: covered by St2Client.local.test.ts (st2 and the sandbox only send valid bodies)", () => {
-    expect(true).toBe(true)
-  })
 })
