@@ -12,6 +12,7 @@ import type { CommandRequest } from "./CommandRequest.ts"
 import { describeFailure } from "./describeFailure.ts"
 import { parseHelpQuery } from "./helpQuery.ts"
 import { PendingResults, resultKey } from "./PendingResults.ts"
+import { quoteCommand } from "./quoteCommand.ts"
 import { renderAck } from "./renderAck.ts"
 import { renderHelp } from "./renderHelp.ts"
 import { withUserCredential } from "./withUserCredential.ts"
@@ -108,7 +109,9 @@ const choose = (request: CommandRequest, text: string, prefix: string, reply: Re
       }
       if (local._tag === "Ambiguous") {
         const names = [...new Set(local.candidates.map((c) => `${aliasRef(c.alias)} ("${c.format}")`))]
-        yield* reply(`"${text}" matches more than one command: ${names.join(", ")}. Please be more specific.`)
+        yield* reply(
+          `${quoteCommand(text)} matches more than one command: ${names.join(", ")}. Please be more specific.`,
+        )
         return undefined
       }
     }
@@ -137,11 +140,13 @@ const choose = (request: CommandRequest, text: string, prefix: string, reply: Re
       const suggestions = set?.index.suggest(text, 3) ?? []
       const hint =
         suggestions.length > 0 ? ` Did you mean: ${suggestions.map((s) => `${prefix}${s}`).join(" | ")}?` : ""
-      yield* reply(`Sorry, I don't know "${text}".${hint} Type ${prefix.trim()}help to list commands.`)
+      yield* reply(
+        `Sorry, I don't know ${quoteCommand(text)}.${hint} Type ${prefix.trim()}help to list commands.`,
+      )
       return undefined
     }
     if (error._tag === "St2BadRequest" && /matched more than 1/.test(error.faultstring)) {
-      yield* reply(`"${text}" matches more than one command. Please be more specific.`)
+      yield* reply(`${quoteCommand(text)} matches more than one command. Please be more specific.`)
       return undefined
     }
     yield* reply(describeFailure(error))

@@ -44,6 +44,7 @@ export interface HarnessOptions {
   readonly credentialTimings?: Partial<CredentialTimings>
   readonly credentialWaitMs?: number
   readonly maxMessageLength?: number
+  readonly perUserConcurrency?: number
 }
 
 /** Retries of the credential actor, fast enough for tests (its defaults wait seconds). */
@@ -91,6 +92,9 @@ export const startHarness = async (options: HarnessOptions = {}): Promise<Harnes
         credentialTimings: options.credentialTimings ?? fastCredentialRetries,
         drainTimeoutMs: 2_000,
         ...(options.credentialWaitMs === undefined ? {} : { credentialWaitMs: options.credentialWaitMs }),
+        ...(options.perUserConcurrency === undefined
+          ? {}
+          : { perUserConcurrency: options.perUserConcurrency }),
       }).pipe(
         Scope.extend(scope),
         Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
