@@ -13,11 +13,19 @@ describe("stormbot start with web.enabled", () => {
     const config = await writeConfig(
       sandboxConfig(
         sb.url,
-        ["web:", "  enabled: true", "  port: 0", `  webhook_secret: "${SECRET}"`].join("\n"),
+        [
+          "web:",
+          "  enabled: true",
+          "  port: 0",
+          `  webhook_secret: "${SECRET}"`,
+          "adapters:",
+          "  - type: text",
+          "    name: terminal",
+        ].join("\n"),
       ),
     )
     try {
-      const bot = spawnCli(["start", "--config", config.path], { stdin: "open" })
+      const bot = spawnCli(["start", "--config", config.path, "--inspect"], { stdin: "open" })
       const err = await bot.waitFor("stderr", (t) => /web server listening on http:\/\/[\d.]+:\d+/.test(t))
       const base = /web server listening on (http:\/\/[\d.]+:\d+)/.exec(err)![1]!
       const post = (secret: string, body: unknown) =>
@@ -37,6 +45,14 @@ describe("stormbot start with web.enabled", () => {
       const other = await post(SECRET, { channel: "ops", message: "to another room" })
       expect(other.status).toBe(202)
       await bot.waitFor("stdout", (t) => t.includes("stormbot [#ops]> to another room"))
+      const whisper = await post(SECRET, { user: "bob", whisper: true, message: "psst" })
+      expect(whisper.status).toBe(202)
+      await bot.waitFor("stdout", (t) => t.includes("stormbot (private to bob)> psst"))
+      const nowhere = await post(SECRET, { message: "no channel, no user" })
+      expect(nowhere.status).toBe(400)
+      // GET /health reports the named adapter among the supervisor's children.
+      const health = (await (await fetch(`${base}/health`)).json()) as { supervisor: Record<string, string> }
+      expect(health.supervisor["adapter:terminal"]).toBe("running")
 
       bot.child.kill("SIGTERM")
       expect(await bot.exited, bot.stderr()).toEqual({ code: 0, signal: null })
@@ -45,6 +61,10 @@ describe("stormbot start with web.enabled", () => {
       expect(bot.stderr()).not.toContain(SECRET)
       expect(bot.stderr()).not.toContain("not-the-secret")
       expect(logMessages(bot.stderr())).toContain("supervisor stopped")
+      expect(logMessages(bot.stderr())).toContain(
+        'adapter:terminal: {"session":"connecting"} --STATUS--> {"session":"connected"}',
+      )
+      expect(bot.stdout()).not.toContain("no channel, no user")
       // The web server closed with the process.
       await expect(fetch(`${base}/health`)).rejects.toThrow()
     } finally {
