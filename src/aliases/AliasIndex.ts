@@ -98,10 +98,11 @@ class Bucket {
 }
 
 const SURROGATE = /[\ud800-\udfff]/
-/** Python's (and MongoDB's) string order: by code point, not UTF-16 unit. */
-const compareCodePoints = (a: string, b: string): number => {
-  if (a === b) return 0
-  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : 1
+/**
+ * Python's (and MongoDB's) string order, by code point, for texts that may hold surrogate pairs;
+ * without surrogates it is JavaScript's UTF-16 order.
+ */
+const compareAstral = (a: string, b: string): number => {
   const x = Array.from(a)
   const y = Array.from(b)
   for (let i = 0; i < Math.min(x.length, y.length); i++) {
@@ -137,11 +138,14 @@ export class AliasIndex {
   readonly size: number
   /** Built on the first `suggest`, so that a rebuild does not pay for it. */
   private suggestions: ReadonlyArray<SuggestionSource> | undefined
+  /** Built on the first `help` or `suggest`, for the same reason. */
+  private helpList: ReadonlyArray<HelpString> | undefined
 
   private constructor(
     private readonly single: Bucket,
     private readonly multi: Bucket,
-    private readonly helpEntries: ReadonlyArray<HelpString>,
+    /** The enabled aliases, in the order given: help entries are derived on first use. */
+    private readonly enabled: ReadonlyArray<ActionAlias>,
     private readonly compiled: ReadonlyMap<string, Either.Either<CompiledFormat, string>>,
     rejected: ReadonlyArray<FormatRejected>,
     size: number,
@@ -176,19 +180,35 @@ export class AliasIndex {
         }
       }
     }
-    const helpAliases = aliases
-      .filter((a) => a.enabled !== false)
-      .map((a, i) => ({ a, i }))
-      .sort(
-        (x, y) => compareCodePoints(x.a.pack, y.a.pack) || compareCodePoints(x.a.name, y.a.name) || x.i - y.i,
-      )
-    const helpEntries: Array<HelpString> = []
-    for (const { a } of helpAliases)
+    const enabled = aliases.filter((a) => a.enabled !== false)
+    return new AliasIndex(single, multi, enabled, compiled, rejected, seq)
+  }
+
+  /**
+   * st2's help order: enabled aliases sorted by pack, then name (code-point order, stable); each
+   * format with a display (a string format is its own display) gives one entry.
+   */
+  private get helpEntries(): ReadonlyArray<HelpString> {
+    if (this.helpList !== undefined) return this.helpList
+    const keyed = this.enabled.map((a, i) => ({
+      a,
+      i,
+      plain: !SURROGATE.test(a.pack) && !SURROGATE.test(a.name),
+    }))
+    const order = (x: string, y: string, plain: boolean): number =>
+      x === y ? 0 : plain ? (x < y ? -1 : 1) : compareAstral(x, y)
+    keyed.sort((x, y) => {
+      const plain = x.plain && y.plain
+      return order(x.a.pack, y.a.pack, plain) || order(x.a.name, y.a.name, plain) || x.i - y.i
+    })
+    const entries: Array<HelpString> = []
+    for (const { a } of keyed)
       for (const format of a.formats) {
         const { display } = normalise(format)
-        if (display) helpEntries.push({ pack: a.pack, display, description: a.description ?? null })
+        if (display) entries.push({ pack: a.pack, display, description: a.description ?? null })
       }
-    return new AliasIndex(single, multi, helpEntries, compiled, rejected, seq)
+    this.helpList = entries
+    return entries
   }
 
   /** st2's `get_matching_alias` (`POST /actionalias/match`) plus the parameters of each execution. */

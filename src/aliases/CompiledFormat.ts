@@ -13,7 +13,11 @@ import { anchorsOf, type LiteralPrefix, literalPrefixes, requiredLiteral } from 
  */
 export interface CompiledFormat {
   readonly format: string
-  /** Searched in `PreparedCommand.stream`. */
+  /**
+   * Searched in `PreparedCommand.stream`. Built on first use: an index of thousands of formats
+   * only ever runs those a command's prefix selects, and constructing every RegExp up front was
+   * a large part of a cold build. Every check that can reject a format runs in `compileFormat`.
+   */
   readonly regex: RegExp
   /** Named groups (placeholders and the author's own `(?P<n>...)`), in Python's `groupdict` order. */
   readonly groupNames: ReadonlyArray<string>
@@ -21,7 +25,10 @@ export interface CompiledFormat {
   readonly defaults: ReadonlyArray<readonly [string, string]>
   /** Literal prefixes every match starts with, or `undefined` (the format is scanned). */
   readonly prefixes: ReadonlyArray<LiteralPrefix> | undefined
-  /** Text every match contains ("" when none): a cheap pre-filter for scanned formats. */
+  /**
+   * Text every match contains: a cheap pre-filter for scanned formats. "" when none, and for
+   * formats with prefixes (only scanned formats use it).
+   */
   readonly required: string
 }
 
@@ -43,9 +50,12 @@ const paramMatch = (space: string, name: string): string =>
 
 /** Python's `re.sub` template escapes: only `\\` would be special here, and names hold none. */
 export const translateFormat = (format: string): string =>
-  format
-    .replace(optionalSubRe, (_m, space: string, name: string) => `(?:${paramMatch(space, name)})?`)
-    .replace(requiredSubRe, (_m, space: string, name: string) => paramMatch(space, name))
+  // Both patterns need `{{`: a format without it (a plain regex) is its own translation.
+  !format.includes("{{")
+    ? format
+    : format
+        .replace(optionalSubRe, (_m, space: string, name: string) => `(?:${paramMatch(space, name)})?`)
+        .replace(requiredSubRe, (_m, space: string, name: string) => paramMatch(space, name))
 
 const START_ANCHOR: ReadonlyArray<RegexNode> = [
   { t: "assert", k: "^" },
@@ -66,15 +76,51 @@ export const withAnchors = (parsed: ParsedRegex): ParsedRegex => {
   return { root: { t: "alt", branches }, groups: parsed.groups }
 }
 
+/** The JavaScript source of a format's matcher (`u` and `s` flags). */
+const jsSourceOf = (format: string): string =>
+  toJsSource(withAnchors(parsePythonRegex(translateFormat(format))).root, { dotAll: true })
+
+/** Matches nothing: the stand-in should the JavaScript engine refuse a source (see `regex`). */
+const NEVER = /(?!)/su
+
+class LazyCompiledFormat implements CompiledFormat {
+  private compiled: RegExp | undefined
+
+  constructor(
+    readonly format: string,
+    readonly groupNames: ReadonlyArray<string>,
+    readonly defaults: ReadonlyArray<readonly [string, string]>,
+    readonly prefixes: ReadonlyArray<LiteralPrefix> | undefined,
+    readonly required: string,
+  ) {}
+
+  get regex(): RegExp {
+    if (this.compiled === undefined) {
+      // Re-derived from the format (pure and deterministic) rather than kept from the build, so
+      // an index holds no syntax trees. Every tree the parser accepts translates to a source the
+      // engine accepts (a test fuzzes this); were one refused, the format would match nothing
+      // rather than make every lookup that selects it throw.
+      try {
+        this.compiled = new RegExp(jsSourceOf(this.format), "us")
+      } catch {
+        this.compiled = NEVER
+      }
+    }
+    return this.compiled
+  }
+}
+
 /**
  * Compiles a format, or answers the reason it cannot be used faithfully. The reason is written
- * for alias authors (it names the construct, not our internals).
+ * for alias authors (it names the construct, not our internals). Everything that can reject a
+ * format (the parse, the placeholder checks) runs here; the JavaScript RegExp is built lazily.
  */
 export const compileFormat = (format: string): Either.Either<CompiledFormat, string> => {
   try {
     const defaults: Array<readonly [string, string]> = []
-    for (const m of format.matchAll(optionalFindRe))
-      defaults.push([m[1]!, (m[2] ?? "") + (m[3] ?? "") + (m[4] ?? "") + (m[5] ?? "")])
+    if (format.includes("{{"))
+      for (const m of format.matchAll(optionalFindRe))
+        defaults.push([m[1]!, (m[2] ?? "") + (m[3] ?? "") + (m[4] ?? "") + (m[5] ?? "")])
     const parsed = withAnchors(parsePythonRegex(translateFormat(format)))
     const groupNames = parsed.groups.filter((g): g is string => g !== undefined)
     for (const [key] of defaults)
@@ -82,15 +128,10 @@ export const compileFormat = (format: string): Either.Either<CompiledFormat, str
         return Either.left(
           `placeholder {{ ${key} = ... }} does not become a parameter (its default spans lines); StackStorm fails on it`,
         )
-    const regex = new RegExp(toJsSource(parsed.root, { dotAll: true }), "us")
-    return Either.right({
-      format,
-      regex,
-      groupNames,
-      defaults,
-      prefixes: literalPrefixes(parsed.root),
-      required: requiredLiteral(parsed.root),
-    })
+    const prefixes = literalPrefixes(parsed.root)
+    // `required` only filters formats without a prefix (the scanned ones).
+    const required = prefixes === undefined ? requiredLiteral(parsed.root) : ""
+    return Either.right(new LazyCompiledFormat(format, groupNames, defaults, prefixes, required))
   } catch (e) {
     if (e instanceof RegexDialectError) return Either.left(e.message)
     return Either.left(

@@ -1,9 +1,25 @@
-import { MAX_WORDS, pyWords } from "./PreparedCommand.ts"
-import { PY_SPACE_RANGES } from "./pythonRegexToJs.ts"
+import { MAX_WORDS } from "./PreparedCommand.ts"
+import { isPySpace } from "./pythonRegexToJs.ts"
 import type { LiteralPrefix } from "./regexAnalysis.ts"
 
-const TRAILING_SPACE = new RegExp(`[${PY_SPACE_RANGES}]$`, "u")
-const endsWithSpace = (text: string): boolean => TRAILING_SPACE.test(text)
+const endsWithSpace = (text: string): boolean => text !== "" && isPySpace(text.charCodeAt(text.length - 1))
+
+/**
+ * `pyWords(text, Infinity)` as a loop: every Python whitespace character is one UTF-16 unit
+ * outside the surrogates, so splitting on units splits on the same characters.
+ */
+const prefixWords = (text: string): Array<string> => {
+  const words: Array<string> = []
+  let start = -1
+  for (let i = 0; i < text.length; i++) {
+    if (isPySpace(text.charCodeAt(i))) {
+      if (start >= 0) words.push(text.slice(start, i))
+      start = -1
+    } else if (start < 0) start = i
+  }
+  if (start >= 0) words.push(text.slice(start))
+  return words
+}
 
 interface Node<T> {
   children: Map<string, Node<T>> | undefined
@@ -31,7 +47,7 @@ export class PrefixIndex<T> {
       return
     }
     for (const p of prefixes) {
-      let words = pyWords(p.text, Number.POSITIVE_INFINITY)
+      let words = prefixWords(p.text)
       const complete = p.complete || endsWithSpace(p.text) || words.length > MAX_WORDS
       if (words.length > MAX_WORDS) words = words.slice(0, MAX_WORDS)
       if (words.length === 0) {

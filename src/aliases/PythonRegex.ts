@@ -73,6 +73,26 @@ let placeholderBody: Alternation | undefined
 /** The shared placeholder body tree (emitters cache its translation). */
 export const placeholderBodyAst = (): Alternation | undefined => placeholderBody
 
+/**
+ * Char nodes are immutable and compared by value, so one node per code point is shared by every
+ * tree: a format is mostly literal text, and a node per character per format was most of a
+ * build's allocation.
+ */
+const asciiChars: Array<RegexNode> = Array.from({ length: 128 }, (_, cp) => ({ t: "char", cp }))
+const otherChars = new Map<number, RegexNode>()
+const charNode = (cp: number): RegexNode => {
+  if (cp < 128) return asciiChars[cp]!
+  let n = otherChars.get(cp)
+  if (n === undefined) {
+    n = { t: "char", cp }
+    if (otherChars.size < 4096) otherChars.set(cp, n)
+  }
+  return n
+}
+
+/** UTF-16 units that are syntax at the top level of a sequence (`]` and `}` are literals there). */
+const SEQUENCE_SYNTAX = new Set(Array.from("\\^$.*+?()[{|", (c) => c.charCodeAt(0)))
+
 class Parser {
   private pos = 0
   private readonly groups: Array<string | undefined> = []
@@ -121,7 +141,15 @@ class Parser {
 
   private sequence(depth: number): Array<RegexNode> {
     const items: Array<RegexNode> = []
+    const src = this.src
     for (;;) {
+      // Fast path: a plain character outside the BMP's surrogates is a literal.
+      const u = src.charCodeAt(this.pos)
+      if (u === u && !SEQUENCE_SYNTAX.has(u) && (u < 0xd800 || u > 0xdfff)) {
+        items.push(charNode(u))
+        this.pos++
+        continue
+      }
       const c = this.peek()
       if (c === undefined || c === "|") return items
       if (c === ")") {
@@ -205,7 +233,7 @@ class Parser {
       case "\\":
         return this.escape()
       default:
-        return { t: "char", cp: c.codePointAt(0)! }
+        return charNode(c.codePointAt(0)!)
     }
   }
 
@@ -387,7 +415,7 @@ class Parser {
       return { t: "backref", index }
     }
     if (/[A-Za-z]/.test(c)) this.fail(`bad escape \\${c}`)
-    return { t: "char", cp: c.codePointAt(0)! }
+    return charNode(c.codePointAt(0)!)
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Alternation, AssertionKind, RegexNode } from "./PythonRegex.ts"
+import type { Alternation, RegexNode } from "./PythonRegex.ts"
 import { isPySpace, nodeKey } from "./pythonRegexToJs.ts"
 
 type SreItem =
@@ -63,32 +63,36 @@ const sameAlt = (a: Alternation, b: Alternation): boolean =>
       return x.length === y.length && x.every((n, j) => sameNode(n, y[j]!))
     }))
 
+interface Found {
+  start: boolean
+  end: boolean
+}
+
 /**
  * StackStorm's `search_regex_tokens`, quirks included: it descends into groups and, for an
  * alternation, only into its SECOND branch; it never looks inside repeats or lookarounds.
+ * One walk answers for both searches st2 makes (start anchors, end anchors).
  */
-const searchTokens = (needles: ReadonlySet<AssertionKind>, items: ReadonlyArray<SreItem>): boolean => {
+const searchTokens = (items: ReadonlyArray<SreItem>, found: Found): void => {
   for (const item of items) {
     if (item.t === "group") {
-      if (
-        (item.kind === "capture" || item.kind === "named" || item.kind === "noncapture") &&
-        searchTokens(needles, sreItems(item.body))
-      )
-        return true
+      if (item.kind === "capture" || item.kind === "named" || item.kind === "noncapture")
+        searchTokens(sreItems(item.body), found)
     } else if (item.t === "branch") {
-      if (item.branches[1] !== undefined && searchTokens(needles, item.branches[1])) return true
-    } else if (item.t === "assert" && needles.has(item.k)) return true
+      if (item.branches[1] !== undefined) searchTokens(item.branches[1], found)
+    } else if (item.t === "assert") {
+      if (item.k === "^" || item.k === "A") found.start = true
+      else if (item.k === "$" || item.k === "Z") found.end = true
+    }
+    if (found.start && found.end) return
   }
-  return false
 }
-
-const START = new Set<AssertionKind>(["^", "A"])
-const END = new Set<AssertionKind>(["$", "Z"])
 
 /** Whether StackStorm sees a start anchor (`^`, `\A`) and an end anchor (`$`, `\Z`) in a pattern. */
 export const anchorsOf = (root: Alternation): { readonly start: boolean; readonly end: boolean } => {
-  const items = sreItems(root)
-  return { start: searchTokens(START, items), end: searchTokens(END, items) }
+  const found: Found = { start: false, end: false }
+  searchTokens(sreItems(root), found)
+  return found
 }
 
 /** A literal text every match starts with; `complete` when a space or the end must follow it. */
@@ -123,62 +127,78 @@ export const literalPrefixes = (root: Alternation): ReadonlyArray<LiteralPrefix>
     if (isZeroWidth(n) || isSpaceNode(n) || (n.t === "repeat" && isSpaceNode(n.body))) i++
     else break
   }
-  const out = prefixesOf(items.slice(i), "", 0)
+  const out = prefixesOf(i < items.length ? { items, from: i, next: undefined } : undefined, "", 0)
   if (out === undefined) return undefined
+  // The walk below yields the same text many times (each branch of a placeholder's body, with
+  // and without an optional quote); one entry per (text, complete) indexes the same candidates.
   const cleaned: Array<LiteralPrefix> = []
   for (const p of out) {
     if (p.text === "") return undefined
-    cleaned.push(p)
+    if (!cleaned.some((q) => q.text === p.text && q.complete === p.complete)) cleaned.push(p)
   }
   return cleaned
 }
 
 type Acc = Array<LiteralPrefix> | undefined
 
-const union = (a: Acc, b: Acc): Acc => {
-  if (a === undefined || b === undefined) return undefined
-  const all = [...a, ...b]
-  return all.length > MAX_PREFIXES ? undefined : all
+/**
+ * The nodes still to match: `items` from `from` on, then `next`. Continuing into a group's
+ * branch links a frame instead of copying the rest of the sequence.
+ */
+interface Frame {
+  readonly items: ReadonlyArray<RegexNode>
+  readonly from: number
+  readonly next: Frame | undefined
 }
 
-const prefixesOf = (items: ReadonlyArray<RegexNode>, acc: string, depth: number): Acc => {
+/** `a` and `b` together (`a` is a fresh array and is extended), or `undefined` past the limit. */
+const union = (a: Acc, b: Acc): Acc => {
+  if (a === undefined || b === undefined) return undefined
+  if (a.length + b.length > MAX_PREFIXES) return undefined
+  for (const p of b) a.push(p)
+  return a
+}
+
+const incomplete = (ps: Acc): Acc => ps?.map((p) => (p.complete ? { text: p.text, complete: false } : p))
+
+const prefixesOf = (frame: Frame | undefined, acc: string, depth: number): Acc => {
   if (depth > 12) return [{ text: acc, complete: false }]
   let text = acc
-  for (let i = 0; i < items.length; i++) {
-    const n = items[i]!
-    if (text.length >= MAX_PREFIX_LENGTH) return [{ text, complete: false }]
-    if (n.t === "char") {
-      text += String.fromCodePoint(n.cp)
-      continue
-    }
-    if (isZeroWidth(n)) continue
-    if (n.t === "assert") return [{ text, complete: true }] // `$` or `\Z`: the end, or a final newline
-    if (isSpaceNode(n)) return [{ text, complete: true }]
-    const rest = items.slice(i + 1)
-    if (n.t === "group" && (n.kind === "capture" || n.kind === "named" || n.kind === "noncapture")) {
-      let all: Acc = []
-      for (const branch of n.body.branches) {
-        all = union(all, prefixesOf([...branch, ...rest], text, depth + 1))
-        if (all === undefined) return undefined
+  for (let f = frame; f !== undefined; f = f.next) {
+    const items = f.items
+    for (let i = f.from; i < items.length; i++) {
+      const n = items[i]!
+      if (text.length >= MAX_PREFIX_LENGTH) return [{ text, complete: false }]
+      if (n.t === "char") {
+        text += n.cp > 0xffff ? String.fromCodePoint(n.cp) : String.fromCharCode(n.cp)
+        continue
       }
-      return all
-    }
-    if (n.t === "repeat") {
-      if (isSpaceNode(n.body)) {
-        // `\s*` either matches a space (the word ends here) or nothing (continue with the rest).
-        return n.min >= 1
-          ? [{ text, complete: true }]
-          : union([{ text, complete: true }], prefixesOf(rest, text, depth + 1))
+      if (isZeroWidth(n)) continue
+      if (n.t === "assert") return [{ text, complete: true }] // `$` or `\Z`: the end, or a final newline
+      if (isSpaceNode(n)) return [{ text, complete: true }]
+      const rest: Frame | undefined = i + 1 < items.length ? { items, from: i + 1, next: f.next } : f.next
+      if (n.t === "group" && (n.kind === "capture" || n.kind === "named" || n.kind === "noncapture")) {
+        let all: Acc = []
+        for (const branch of n.body.branches) {
+          all = union(all, prefixesOf({ items: branch, from: 0, next: rest }, text, depth + 1))
+          if (all === undefined) return undefined
+        }
+        return all
       }
-      const once = n.max === 1 ? [n.body, ...rest] : [n.body]
-      const taken = prefixesOf(once, text, depth + 1)
-      if (n.min >= 1) return n.max === 1 ? taken : taken?.map((p) => ({ text: p.text, complete: false }))
-      return union(
-        taken?.map((p) => (n.max === 1 ? p : { text: p.text, complete: false })),
-        prefixesOf(rest, text, depth + 1),
-      )
+      if (n.t === "repeat") {
+        if (isSpaceNode(n.body)) {
+          // `\s*` either matches a space (the word ends here) or nothing (continue with the rest).
+          return n.min >= 1
+            ? [{ text, complete: true }]
+            : union([{ text, complete: true }], prefixesOf(rest, text, depth + 1))
+        }
+        const once: Frame = { items: [n.body], from: 0, next: n.max === 1 ? rest : undefined }
+        const taken = prefixesOf(once, text, depth + 1)
+        if (n.min >= 1) return n.max === 1 ? taken : incomplete(taken)
+        return union(n.max === 1 ? taken : incomplete(taken), prefixesOf(rest, text, depth + 1))
+      }
+      return [{ text, complete: false }]
     }
-    return [{ text, complete: false }]
   }
   return [{ text, complete: false }]
 }
