@@ -144,8 +144,8 @@ class Parser {
     const src = this.src
     for (;;) {
       // Fast path: a plain character outside the BMP's surrogates is a literal.
-      const u = src.charCodeAt(this.pos)
-      if (u === u && !SEQUENCE_SYNTAX.has(u) && (u < 0xd800 || u > 0xdfff)) {
+      const u = this.pos < src.length ? src.charCodeAt(this.pos) : -1
+      if (u >= 0 && !SEQUENCE_SYNTAX.has(u) && (u < 0xd800 || u > 0xdfff)) {
         items.push(charNode(u))
         this.pos++
         continue
