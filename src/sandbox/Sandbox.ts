@@ -40,6 +40,12 @@ export interface SandboxHandle {
   executions(): ReadonlyArray<unknown>
   /** Pushes `{payload, trace_context: null}` as `st2.announcement__<route>` (`hubot` → `chatops`). */
   announce(route: string, payload: object): void
+  /**
+   * Adds an alias at run time (or replaces the one with that name), as an operator installing a
+   * pack would; st2 fills in `id`, `ref`, `uid`, `enabled`. Streams that asked for
+   * `st2.actionalias__create` get the event. Returns the alias as the API now serves it.
+   */
+  addAlias(alias: ActionAlias): ActionAlias
   /** Closes the server, every open stream and every connection; state is kept. */
   stop(): Promise<void>
   /** Listens again on the same port, with the same users, tokens and executions. */
@@ -83,6 +89,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     faults: server.faults,
     executions: () => [...server.executions.all()].reverse(),
     announce: (route, payload) => server.announce(route, payload),
+    addAlias: (alias) => server.addAlias(alias),
     stop: () => server.stop(),
     start: () => server.start(),
   }

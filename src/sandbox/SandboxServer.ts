@@ -39,7 +39,7 @@ export class SandboxServer {
   readonly credentials: Credentials
   readonly executions: Executions
   readonly streams: StreamHub
-  readonly #deps: ApiDeps
+  #deps: ApiDeps
   readonly #sockets = new Set<Socket>()
   #server: Server | undefined
   #port: number
@@ -92,6 +92,21 @@ export class SandboxServer {
       this.#streamMode = "ok"
       this.#apiMode = "ok"
     },
+  }
+
+  /**
+   * Adds an alias (or replaces the one with the same name, keeping its id) as st2's
+   * `POST`/`PUT /api/v1/actionalias` would, and emits `st2.actionalias__create` (or `__update`)
+   * for streams that asked for it. Returns the alias as the API now serves it.
+   */
+  addAlias(alias: ActionAlias): ActionAlias {
+    const previous = this.#deps.aliases.byName(alias.name)
+    const others = this.#deps.aliases.all.filter((a) => a !== previous)
+    const aliases = new AliasStore([...others, { ...alias, id: alias.id ?? previous?.id }])
+    this.#deps = { ...this.#deps, aliases, index: AliasIndex.build(aliases.all) }
+    const stored = aliases.byName(alias.name)!
+    this.streams.publish(`st2.actionalias__${previous === undefined ? "create" : "update"}`, stored)
+    return stored
   }
 
   announce(route: string, payload: object): void {
