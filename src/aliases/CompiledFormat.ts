@@ -50,12 +50,16 @@ const paramMatch = (space: string, name: string): string =>
 
 /** Python's `re.sub` template escapes: only `\\` would be special here, and names hold none. */
 export const translateFormat = (format: string): string =>
-  // Both patterns need `{{`: a format without it (a plain regex) is its own translation.
-  !format.includes("{{")
+  // Both patterns need `{{`, the optional one also `=`: without them a pass changes nothing.
+  !format.includes("{{") ? format : substituteRequired(substituteOptional(format))
+
+const substituteOptional = (format: string): string =>
+  !format.includes("=")
     ? format
-    : format
-        .replace(optionalSubRe, (_m, space: string, name: string) => `(?:${paramMatch(space, name)})?`)
-        .replace(requiredSubRe, (_m, space: string, name: string) => paramMatch(space, name))
+    : format.replace(optionalSubRe, (_m, space: string, name: string) => `(?:${paramMatch(space, name)})?`)
+
+const substituteRequired = (format: string): string =>
+  format.replace(requiredSubRe, (_m, space: string, name: string) => paramMatch(space, name))
 
 const START_ANCHOR: ReadonlyArray<RegexNode> = [
   { t: "assert", k: "^" },
@@ -118,7 +122,7 @@ class LazyCompiledFormat implements CompiledFormat {
 export const compileFormat = (format: string): Either.Either<CompiledFormat, string> => {
   try {
     const defaults: Array<readonly [string, string]> = []
-    if (format.includes("{{"))
+    if (format.includes("{{") && format.includes("="))
       for (const m of format.matchAll(optionalFindRe))
         defaults.push([m[1]!, (m[2] ?? "") + (m[3] ?? "") + (m[4] ?? "") + (m[5] ?? "")])
     const parsed = withAnchors(parsePythonRegex(translateFormat(format)))

@@ -24,12 +24,12 @@ const prefixWords = (text: string): Array<string> => {
 interface Node<T> {
   children: Map<string, Node<T>> | undefined
   /** Items whose literal prefix is exactly the words leading here (the last word complete). */
-  exact: Array<T>
+  exact: Array<T> | undefined
   /** Items whose literal prefix ends inside the next word: keyed by that word's start. */
   partial: Map<string, Array<T>> | undefined
 }
 
-const node = <T>(): Node<T> => ({ children: undefined, exact: [], partial: undefined })
+const node = <T>(): Node<T> => ({ children: undefined, exact: undefined, partial: undefined })
 
 /**
  * A word trie over the literal prefixes of formats. A command's candidates are the items stored
@@ -57,8 +57,11 @@ export class PrefixIndex<T> {
       let n = this.root
       const last = words.length - 1
       for (let i = 0; i < last; i++) n = child(n, words[i]!)
-      if (complete) child(n, words[last]!).exact.push(item)
-      else {
+      if (complete) {
+        const c = child(n, words[last]!)
+        if (c.exact === undefined) c.exact = [item]
+        else c.exact.push(item)
+      } else {
         n.partial ??= new Map()
         const list = n.partial.get(words[last]!)
         if (list === undefined) n.partial.set(words[last]!, [item])
@@ -86,7 +89,7 @@ export class PrefixIndex<T> {
       const next = n.children.get(word)
       if (next === undefined) return
       n = next
-      if (n.exact.length > 0) out.push(...n.exact)
+      if (n.exact !== undefined) out.push(...n.exact)
     }
   }
 }
