@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
+import { afterAll, describe, expect, it } from "vitest"
 import { killLeftovers, repoRoot, spawnCli, writeConfig } from "./cliProcess.ts"
 
 // Bad configuration and bad usage stop `stormbot start` with exit code 2 before anything runs.
-afterEach(killLeftovers)
+// These processes exit on their own, so the tests run concurrently (process start-up dominates).
+afterAll(killLeftovers)
 
-describe("stormbot start: exit 2 for bad configuration and usage", () => {
+describe.concurrent("stormbot start: exit 2 for bad configuration and usage", () => {
   it("names every configuration problem with its path (unknown key, bad URL, no credential)", async () => {
     const config = await writeConfig(["stackstorm:", "  url: not a url", "  route_ky: errbot", ""].join("\n"))
     try {
@@ -39,7 +40,7 @@ describe("stormbot start: exit 2 for bad configuration and usage", () => {
   })
 })
 
-describe("the installed entry point", () => {
+describe.concurrent("the installed entry point", () => {
   it("package.json's bin runs the CLI: --help and start --help exit 0 with the usage", async () => {
     const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
       bin: { stormbot: string }
