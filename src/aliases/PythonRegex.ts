@@ -30,6 +30,12 @@ export type ClassItem =
 
 export type RegexNode =
   | { readonly t: "char"; readonly cp: number }
+  /**
+   * A run of two or more literal characters, each one UTF-16 unit (no surrogates): exactly
+   * the sequence of their `char` nodes, which the parser merges because a format is mostly
+   * literal text. Never the body of a repeat (the character before a quantifier stays a `char`).
+   */
+  | { readonly t: "text"; readonly s: string }
   | { readonly t: "any" }
   | { readonly t: "class"; readonly negated: boolean; readonly items: ReadonlyArray<ClassItem> }
   | { readonly t: "category"; readonly k: CategoryKind }
@@ -92,6 +98,7 @@ const charNode = (cp: number): RegexNode => {
 
 /** UTF-16 units that are syntax at the top level of a sequence (`]` and `}` are literals there). */
 const SEQUENCE_SYNTAX = new Set(Array.from("\\^$.*+?()[{|", (c) => c.charCodeAt(0)))
+const isPlain = (u: number): boolean => !SEQUENCE_SYNTAX.has(u) && (u < 0xd800 || u > 0xdfff)
 
 class Parser {
   private pos = 0
@@ -143,11 +150,18 @@ class Parser {
     const items: Array<RegexNode> = []
     const src = this.src
     for (;;) {
-      // Fast path: a plain character outside the BMP's surrogates is a literal.
-      const u = this.pos < src.length ? src.charCodeAt(this.pos) : -1
-      if (u >= 0 && !SEQUENCE_SYNTAX.has(u) && (u < 0xd800 || u > 0xdfff)) {
-        items.push(charNode(u))
-        this.pos++
+      // Fast path: plain characters (no syntax, no surrogates) are literals; a run of them is
+      // one `text` node, except a last character that a quantifier may follow.
+      let end = this.pos
+      while (end < src.length && isPlain(src.charCodeAt(end))) end++
+      if (end > this.pos) {
+        const next = src.charCodeAt(end)
+        const cut = next === 42 || next === 43 || next === 63 || next === 123 ? end - 1 : end // * + ? {
+        if (cut - this.pos >= 2) {
+          items.push({ t: "text", s: src.slice(this.pos, cut) })
+          this.pos = cut
+        }
+        while (this.pos < end) items.push(charNode(src.charCodeAt(this.pos++)))
         continue
       }
       const c = this.peek()
@@ -444,6 +458,8 @@ const widthOfAlt = (alt: Alternation): [number, number] => {
 
 const widthOf = (node: RegexNode): [number, number] => {
   switch (node.t) {
+    case "text":
+      return [node.s.length, node.s.length]
     case "char":
     case "any":
     case "class":

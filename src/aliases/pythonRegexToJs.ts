@@ -76,6 +76,17 @@ export const literal = (cp: number): string => {
   return ch
 }
 
+/** Text that needs no escaping as a `u`-mode literal: `literal` returns each character as is. */
+const PLAIN_TEXT = /^[^\\^$.*+?()[\]{}|/\x00-\x1f\x7f-\xa0\u2028\u2029\ud800-\udfff]*$/
+
+/** A run of BMP code points as one literal: the concatenation of `literal` for each. */
+const literalText = (s: string): string => {
+  if (PLAIN_TEXT.test(s)) return s
+  let out = ""
+  for (let i = 0; i < s.length; i++) out += literal(s.charCodeAt(i))
+  return out
+}
+
 const classLiteral = (cp: number): string => {
   const ch = String.fromCodePoint(cp)
   if (CLASS_SYNTAX.has(ch)) return `\\${ch}`
@@ -114,6 +125,8 @@ export interface JsRegexOptions {
 
 const emitNode = (node: RegexNode, o: JsRegexOptions): string => {
   switch (node.t) {
+    case "text":
+      return literalText(node.s)
     case "char":
       return literal(node.cp)
     case "any":

@@ -41,6 +41,8 @@ const sameNode = (a: RegexNode, b: RegexNode): boolean => {
   switch (a.t) {
     case "char":
       return a.cp === (b as typeof a).cp
+    case "text":
+      return a.s === (b as typeof a).s
     case "any":
       return true
     case "assert":
@@ -122,12 +124,28 @@ export const literalPrefixes = (root: Alternation): ReadonlyArray<LiteralPrefix>
   const first = items[0]
   if (first === undefined || first.t !== "assert" || (first.k !== "^" && first.k !== "A")) return undefined
   // Skip anchors and optional or required whitespace: the command's leading spaces are skipped too.
+  let start: Frame | undefined
   while (i < items.length) {
     const n = items[i]!
     if (isZeroWidth(n) || isSpaceNode(n) || (n.t === "repeat" && isSpaceNode(n.body))) i++
-    else break
+    else if (n.t === "text" && isPySpace(n.s.charCodeAt(0))) {
+      // The text's leading spaces are skipped like single space characters.
+      let k = 1
+      while (k < n.s.length && isPySpace(n.s.charCodeAt(k))) k++
+      i++
+      if (k === n.s.length) continue
+      const rest: RegexNode =
+        n.s.length - k >= 2 ? { t: "text", s: n.s.slice(k) } : { t: "char", cp: n.s.charCodeAt(k) }
+      start = {
+        items: [rest],
+        from: 0,
+        next: i < items.length ? { items, from: i, next: undefined } : undefined,
+      }
+      break
+    } else break
   }
-  const out = prefixesOf(i < items.length ? { items, from: i, next: undefined } : undefined, "", 0)
+  start ??= i < items.length ? { items, from: i, next: undefined } : undefined
+  const out = prefixesOf(start, "", 0)
   if (out === undefined) return undefined
   // The walk below yields the same text many times (each branch of a placeholder's body, with
   // and without an optional quote); one entry per (text, complete) indexes the same candidates.
@@ -173,6 +191,14 @@ const prefixesOf = (frame: Frame | undefined, acc: string, depth: number): Acc =
         text += n.cp > 0xffff ? String.fromCodePoint(n.cp) : String.fromCharCode(n.cp)
         continue
       }
+      if (n.t === "text") {
+        // As if character by character: the length check falls before each one.
+        if (text.length + n.s.length <= MAX_PREFIX_LENGTH) {
+          text += n.s
+          continue
+        }
+        return [{ text: text + n.s.slice(0, MAX_PREFIX_LENGTH - text.length), complete: false }]
+      }
       if (isZeroWidth(n)) continue
       if (n.t === "assert") return [{ text, complete: true }] // `$` or `\Z`: the end, or a final newline
       if (isSpaceNode(n)) return [{ text, complete: true }]
@@ -210,6 +236,7 @@ export const requiredLiteral = (root: Alternation): string => {
   let run = ""
   for (const n of root.branches[0]!) {
     if (n.t === "char") run += String.fromCodePoint(n.cp)
+    else if (n.t === "text") run += n.s
     else if (!isZeroWidth(n)) {
       if (run.length > best.length) best = run
       run = ""
