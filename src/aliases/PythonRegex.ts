@@ -100,6 +100,29 @@ const charNode = (cp: number): RegexNode => {
 const SEQUENCE_SYNTAX = new Set(Array.from("\\^$.*+?()[{|", (c) => c.charCodeAt(0)))
 const isPlain = (u: number): boolean => !SEQUENCE_SYNTAX.has(u) && (u < 0xd800 || u > 0xdfff)
 
+/** `*`, `+`, `?` or `{`: what may follow an atom and apply to it. */
+const isQuantifierStart = (u: number): boolean => u === 42 || u === 43 || u === 63 || u === 123
+
+/**
+ * `["\']?`, which st2 puts on both sides of every placeholder, parsed once and shared (its
+ * tree is exactly what parsing the text gives; trees are never mutated).
+ */
+const OPTIONAL_QUOTE = `["\\']?`
+const optionalQuote: RegexNode = {
+  t: "repeat",
+  min: 0,
+  max: 1,
+  lazy: false,
+  body: {
+    t: "class",
+    negated: false,
+    items: [
+      { t: "char", cp: 34 },
+      { t: "char", cp: 39 },
+    ],
+  },
+}
+
 class Parser {
   private pos = 0
   private readonly groups: Array<string | undefined> = []
@@ -154,9 +177,14 @@ class Parser {
       // one `text` node, except a last character that a quantifier may follow.
       let end = this.pos
       while (end < src.length && isPlain(src.charCodeAt(end))) end++
+      if (src.startsWith(OPTIONAL_QUOTE, this.pos) && !isQuantifierStart(src.charCodeAt(this.pos + 6))) {
+        items.push(optionalQuote)
+        this.pos += OPTIONAL_QUOTE.length
+        continue
+      }
       if (end > this.pos) {
         const next = src.charCodeAt(end)
-        const cut = next === 42 || next === 43 || next === 63 || next === 123 ? end - 1 : end // * + ? {
+        const cut = isQuantifierStart(next) ? end - 1 : end
         if (cut - this.pos >= 2) {
           items.push({ t: "text", s: src.slice(this.pos, cut) })
           this.pos = cut
@@ -325,13 +353,11 @@ class Parser {
   }
 
   private groupName(terminator: string): string {
-    let name = ""
-    for (;;) {
-      const c = this.take()
-      if (c === undefined) this.fail("missing group name terminator")
-      if (c === terminator) break
-      name += c
-    }
+    // The terminator is ASCII, so it cannot be half of a surrogate pair.
+    const end = this.src.indexOf(terminator, this.pos)
+    if (end < 0) this.fail("missing group name terminator")
+    const name = this.src.slice(this.pos, end)
+    this.pos = end + 1
     if (name === "") this.fail("missing group name")
     if (!IDENT.test(name)) this.fail(`bad character in group name '${name}'`)
     return name
