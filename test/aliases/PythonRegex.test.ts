@@ -89,3 +89,60 @@ describe("anchoring: st2's search_regex_tokens, quirks included", () => {
     expect(padded.regex.test(" asdf ")).toBe(false) // the command is padded with a space: `^a` fails
   })
 })
+
+describe("literal runs and the lazily built RegExp", () => {
+  it("a quantifier after a run of literal characters applies to the last one only", () => {
+    expect(re("^abc+$").test("abccc")).toBe(true)
+    expect(re("^abc+$").test("abcabc")).toBe(false)
+    expect(re("^deploy{2}$").test("deployy")).toBe(true)
+    expect(re("^ab{x}$").test("ab{x}")).toBe(true) // `{` that is no quantifier is a literal
+    expect(re(`^to ["\\']?x["\\']??$`).test(`to "x`)).toBe(true)
+  })
+
+  /** A small seeded generator, so the same patterns are tried on every run. */
+  const patterns = (n: number): Array<string> => {
+    const pieces = [
+      ..."ab é😀 \\()[]{}|*+?.^$-,019P<>=!:#'\"",
+      "\\s",
+      "\\w",
+      "\\A",
+      "\\Z",
+      "\\b",
+      "\\1",
+      "{{x}}",
+      "{{ y = 1 }}",
+      "(?P<g>",
+      "(?P=g)",
+      "(?<=",
+      "(?=",
+      "(?:",
+      "{2,3}",
+      "deploy ",
+      `["\\']?`,
+    ]
+    let seed = 12345
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff
+      return seed / 0x7fffffff
+    }
+    return Array.from({ length: n }, () => {
+      let s = ""
+      const k = 1 + Math.floor(rand() * 12)
+      for (let j = 0; j < k; j++) s += pieces[Math.floor(rand() * pieces.length)]
+      return s
+    })
+  }
+
+  it("every format compileFormat accepts yields a source the JavaScript engine accepts", () => {
+    // compileFormat rejects at build time; the RegExp is only built on first use, so a source
+    // the engine refused would surface late (as a format that matches nothing).
+    let accepted = 0
+    for (const format of patterns(4000)) {
+      const c = compileFormat(format)
+      if (Either.isLeft(c)) continue
+      accepted++
+      expect(c.right.regex.source, format).not.toBe("(?!)")
+    }
+    expect(accepted).toBeGreaterThan(500)
+  })
+})
