@@ -1,4 +1,16 @@
-import { Deferred, Effect, Fiber, Layer, Option, Queue, Runtime, Schema, type Scope, Stream } from "effect"
+import {
+  Deferred,
+  Effect,
+  Fiber,
+  HashMap,
+  Layer,
+  Option,
+  Queue,
+  Runtime,
+  Schema,
+  type Scope,
+  Stream,
+} from "effect"
 import { type Actor, createActor, fromPromise, type InspectionEvent } from "xstate"
 import type { ChatAdapter, ChatMessage } from "../adapters/ChatAdapter.ts"
 import { decodeSourceContext } from "../adapters/SourceContext.ts"
@@ -169,8 +181,8 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
           const payload = announcement.value.payload
           yield* pending.settle(payload.context)
           yield* deliver({ ...payload, message: payload.message ?? "" })
-        }).pipe(Effect.provide(context)),
-      ),
+        }),
+      ).pipe(Effect.provide(context)),
     )
 
     // Children of the supervisor.
@@ -341,8 +353,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
 
     const commandsIdle = Effect.async<void>((resume) => {
       const idle = () =>
-        root.getSnapshot().status !== "active" ||
-        Object.keys(root.getSnapshot().context.inFlight).length === 0
+        root.getSnapshot().status !== "active" || HashMap.isEmpty(root.getSnapshot().context.inFlight)
       if (idle()) return resume(Effect.void)
       const sub = root.subscribe({
         next: () => {
@@ -387,7 +398,7 @@ const health = (root: Actor<SupervisorMachine>): Record<string, unknown> => {
     supervisor: typeof up === "string" ? up : up.up,
     children: states,
     sessions: Object.keys(snapshot.context.sessions).length,
-    commandsInFlight: Object.keys(snapshot.context.inFlight).length,
+    commandsInFlight: HashMap.size(snapshot.context.inFlight),
   }
 }
 

@@ -31,13 +31,18 @@ export class AliasStore extends Context.Tag("stormbot/AliasStore")<
       const ref = yield* SubscriptionRef.make<AliasSet | undefined>(undefined)
       return {
         current: SubscriptionRef.get(ref),
+        // Once loaded (every command but the first few), a plain read: no stream, no timer.
         awaitLoaded: (timeout) =>
-          ref.changes.pipe(
-            Stream.filter((set) => set !== undefined),
-            Stream.runHead,
-            Effect.timeout(timeout),
-            Effect.map(Option.getOrUndefined),
-            Effect.orElseSucceed(() => undefined),
+          Effect.flatMap(SubscriptionRef.get(ref), (loaded) =>
+            loaded !== undefined
+              ? Effect.succeed(loaded)
+              : ref.changes.pipe(
+                  Stream.filter((set) => set !== undefined),
+                  Stream.runHead,
+                  Effect.timeout(timeout),
+                  Effect.map(Option.getOrUndefined),
+                  Effect.orElseSucceed(() => undefined),
+                ),
           ),
         publish: (aliases) =>
           Effect.gen(function* () {

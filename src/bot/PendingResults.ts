@@ -1,17 +1,15 @@
-import { Context, Effect, Layer, Option, Stream, SubscriptionRef } from "effect"
+import { Context, Effect, HashMap, Layer, Option, Stream, SubscriptionRef } from "effect"
 import { decodeSourceContext } from "../adapters/SourceContext.ts"
 
 /** The key of a command's results: its adapter and chat message id, as in `source_context`. */
 export const resultKey = (adapter: string, messageId: string): string => `${adapter}/${messageId}`
 
-type Counts = ReadonlyMap<string, number>
+/** Persistent, so an update costs O(log n) rather than a copy of every outstanding command. */
+type Counts = HashMap.HashMap<string, number>
 
 const add = (m: Counts, key: string, delta: number): Counts => {
-  const n = (m.get(key) ?? 0) + delta
-  const next = new Map(m)
-  if (n <= 0) next.delete(key)
-  else next.set(key, n)
-  return next
+  const n = Option.getOrElse(HashMap.get(m, key), () => 0) + delta
+  return n <= 0 ? HashMap.remove(m, key) : HashMap.set(m, key, n)
 }
 
 /**
@@ -35,7 +33,7 @@ export class PendingResults extends Context.Tag("stormbot/PendingResults")<
   static readonly layer = Layer.effect(
     PendingResults,
     Effect.gen(function* () {
-      const ref = yield* SubscriptionRef.make<Counts>(new Map())
+      const ref = yield* SubscriptionRef.make<Counts>(HashMap.empty())
       return {
         expect: (key, count) => SubscriptionRef.update(ref, (m) => add(m, key, count)),
         release: (key, count) => SubscriptionRef.update(ref, (m) => add(m, key, -count)),
@@ -45,11 +43,8 @@ export class PendingResults extends Context.Tag("stormbot/PendingResults")<
             onSome: (ctx) =>
               SubscriptionRef.update(ref, (m) => add(m, resultKey(ctx.adapter, ctx.messageId), -1)),
           }),
-        outstanding: Effect.map(SubscriptionRef.get(ref), (m) => [...m.values()].reduce((a, b) => a + b, 0)),
-        awaitNone: ref.changes.pipe(
-          Stream.takeUntil((m) => m.size === 0),
-          Stream.runDrain,
-        ),
+        outstanding: Effect.map(SubscriptionRef.get(ref), (m) => HashMap.reduce(m, 0, (a, b) => a + b)),
+        awaitNone: ref.changes.pipe(Stream.takeUntil(HashMap.isEmpty), Stream.runDrain),
       }
     }),
   )

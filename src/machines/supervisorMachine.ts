@@ -1,3 +1,4 @@
+import { HashMap } from "effect"
 import { type AnyActorLogic, type AnyStateMachine, assign, enqueueActions, fromCallback, setup } from "xstate"
 import type { CommandRequest } from "../bot/CommandRequest.ts"
 import type { AuthMode } from "./authSessionMachine.ts"
@@ -34,8 +35,11 @@ export interface SupervisorContext {
   readonly restarts: Readonly<Record<string, number>>
   /** Chat sessions: session key → child id. */
   readonly sessions: Readonly<Record<string, string>>
-  /** Commands accepted and not finished: request id → session key. */
-  readonly inFlight: Readonly<Record<string, string>>
+  /**
+   * Commands accepted and not finished: request id → session key. A persistent map: a burst puts
+   * thousands here, and copying a record per command made the burst quadratic.
+   */
+  readonly inFlight: HashMap.HashMap<string, string>
   readonly sessionSeq: number
 }
 
@@ -149,7 +153,7 @@ export const makeSupervisorMachine = (adapterNames: ReadonlyArray<string>) => {
       ),
     },
     guards: {
-      nothingInFlight: ({ context }) => Object.keys(context.inFlight).length === 0,
+      nothingInFlight: ({ context }) => HashMap.isEmpty(context.inFlight),
     },
     actions: {
       /** Routes a command to its user's session, spawning one when there is none (or it just closed). */
@@ -178,21 +182,20 @@ export const makeSupervisorMachine = (adapterNames: ReadonlyArray<string>) => {
         enqueue.assign({
           sessions: { ...context.sessions, [request.sessionKey]: id! },
           sessionSeq: context.sessionSeq + (alive ? 0 : 1),
-          inFlight: { ...context.inFlight, [request.id]: request.sessionKey },
+          inFlight: HashMap.set(context.inFlight, request.id, request.sessionKey),
         })
         enqueue.sendTo(id!, { type: "COMMAND", request })
       }),
       finished: assign(({ context, event }) => {
         if (event.type !== "COMMAND_FINISHED") return {}
-        const { [event.requestId]: _, ...inFlight } = context.inFlight
-        return { inFlight }
+        return { inFlight: HashMap.remove(context.inFlight, event.requestId) }
       }),
       /** A session ended: forget it and (if it failed) the commands it still had. */
       sessionEnded: assign(({ context, event }) => {
         const key = sessionOf(childId({ event }), context.sessions)
         if (key === undefined) return {}
         const { [key]: _, ...sessions } = context.sessions
-        const inFlight = Object.fromEntries(Object.entries(context.inFlight).filter(([, k]) => k !== key))
+        const inFlight = HashMap.filter(context.inFlight, (k) => k !== key)
         return { sessions, inFlight }
       }),
       /** Provided by src/actors: answers a command that arrives while shutting down. */
@@ -211,7 +214,7 @@ export const makeSupervisorMachine = (adapterNames: ReadonlyArray<string>) => {
       random: input.random ?? Math.random,
       restarts: {},
       sessions: {},
-      inFlight: {},
+      inFlight: HashMap.empty(),
       sessionSeq: 0,
     }),
     initial: "up",

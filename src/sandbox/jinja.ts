@@ -85,6 +85,23 @@ const makeEnv = (strict: boolean): nunjucks.Environment => {
 const lenient = makeEnv(false)
 const strict = makeEnv(true)
 
+// Parsed templates by source, per environment: an alias's ack and result formats are rendered
+// for every execution, and parsing them dominated the sandbox's cost per command. Bounded.
+const templateCache = [new Map<string, nunjucks.Template>(), new Map<string, nunjucks.Template>()] as const
+const maxCachedTemplates = 1000
+
+/** What `renderString` does, minus parsing the same source again (its path stays unknown). */
+const compiled = (source: string, isStrict: boolean): nunjucks.Template => {
+  const cache = templateCache[isStrict ? 1 : 0]
+  let template = cache.get(source)
+  if (template === undefined) {
+    if (cache.size >= maxCachedTemplates) cache.clear()
+    template = new nunjucks.Template(source, isStrict ? strict : lenient)
+    cache.set(source, template)
+  }
+  return template
+}
+
 /** A template that failed to render; `message` says why. */
 export class TemplateError extends Error {
   override readonly name = "TemplateError"
@@ -96,7 +113,7 @@ export class TemplateError extends Error {
  */
 export const renderJinja = (template: string, context: Record<string, unknown>, isStrict = false): string => {
   try {
-    return (isStrict ? strict : lenient).renderString(template, context)
+    return compiled(template, isStrict).render(context)
   } catch (e) {
     const text = e instanceof Error ? e.message : String(e)
     throw new TemplateError(text.replace(/^Template render error: \(unknown path\)\s*/s, "").trim())

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest"
+import { HashMap } from "effect"
 import { createActor, fromCallback, fromPromise, SimulatedClock } from "xstate"
 import type { CommandRequest } from "../../src/bot/CommandRequest.ts"
 import { chatSessionMachine } from "../../src/machines/chatSessionMachine.ts"
@@ -82,7 +83,7 @@ describe("supervisorMachine", () => {
     await flush()
     expect(ran.map((r) => r.id)).toEqual(["c1", "c2", "c3"])
     expect(Object.keys(actor.getSnapshot().context.sessions).sort()).toEqual(["fake:alice", "fake:bob"])
-    expect(actor.getSnapshot().context.inFlight).toEqual({})
+    expect(HashMap.size(actor.getSnapshot().context.inFlight)).toBe(0)
   })
 
   it("forgets a session that closed when idle and spawns a fresh one for the next command", async () => {
