@@ -32,5 +32,5 @@ export const sourceContextOf = (adapterName: string, message: ChatMessage): Sour
  * Reads an announcement's `context` back. Anything that is not one of ours (null, another bot's
  * envelope, a workflow's own data) is `None`, never an error: the message is still delivered.
  */
-export const decodeSourceContext = (context: unknown): Option.Option<SourceContext> =>
-  Schema.decodeUnknownOption(SourceContext)(context)
+export const decodeSourceContext: (context: unknown) => Option.Option<SourceContext> =
+  Schema.decodeUnknownOption(SourceContext)

@@ -72,9 +72,14 @@ export class StreamHub {
   }
 
   publish(event: string, data: unknown): void {
-    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+    // Serialised only when someone wants it: most events (every execution update) have no
+    // subscriber, and stringifying whole execution records was a large part of a burst's cost.
+    let frame: string | undefined
     for (const sub of this.#subscribers) {
-      if (this.#wants(sub.filter, event, data)) this.#write(sub, frame)
+      if (this.#wants(sub.filter, event, data)) {
+        frame ??= `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+        this.#write(sub, frame)
+      }
     }
   }
 

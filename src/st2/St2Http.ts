@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto"
 import { Duration, Effect, ParseResult, Schema } from "effect"
-import { type Dispatcher, fetch, type Headers } from "undici"
+import { type Dispatcher, request } from "undici"
 import { St2Timeout, St2Unavailable, St2UndecodableBody, type St2Error } from "./St2Error.ts"
 import { errorFromResponse } from "./St2ErrorMapping.ts"
 
@@ -25,8 +25,23 @@ export interface St2Answer<A> {
   readonly value: A
   readonly status: number
   readonly requestId: string
-  readonly headers: Headers
+  readonly headers: AnswerHeaders
 }
+
+/** The response headers, read by name (case-insensitive), as `Headers.get` reads them. */
+export interface AnswerHeaders {
+  readonly get: (name: string) => string | null
+}
+
+const answerHeaders = (raw: Record<string, string | string[] | undefined>): AnswerHeaders => ({
+  get: (name) => {
+    const v = raw[name.toLowerCase()]
+    return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v
+  },
+})
+
+/** The statuses fetch treats as redirects; with `redirect: "error"` each was a network error. */
+const redirectStatuses = new Set([301, 302, 303, 307, 308])
 
 const maxDetail = 500
 
@@ -46,7 +61,8 @@ const decodeDetail = (error: ParseResult.ParseError, sensitive: boolean): string
 /** `cause` of a fetch failure: the socket error's code and message (no URL query, no headers). */
 const unavailableCause = (e: unknown): string => {
   const outer = e instanceof Error ? e : new Error(String(e))
-  const inner = outer.cause instanceof Error ? outer.cause : undefined
+  // fetch wrapped the socket error in `cause`; undici's request throws it as is.
+  const inner = outer.cause instanceof Error ? outer.cause : outer
   if (inner !== undefined && /redirect/i.test(inner.message))
     return "st2 answered with a redirect, which stormbot does not follow (credentials would travel with it): configure the final URL (https://...)"
   const code =
@@ -85,15 +101,19 @@ export const st2Request = <A, I>(
   if (req.body !== undefined) headers["Content-Type"] = "application/json"
   return Effect.tryPromise({
     try: async (signal) => {
-      const res = await fetch(url, {
+      // undici's request rather than fetch: the same dispatcher and socket handling at a
+      // fraction of the cost per call (no WHATWG streams and Response objects). It follows no
+      // redirect; one is refused below as fetch's `redirect: "error"` refused it.
+      const res = await request(url, {
         method: req.method,
         headers,
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
-        redirect: "error",
         signal,
         dispatcher,
       })
-      return { res, text: await res.text() }
+      const text = await res.body.text()
+      if (redirectStatuses.has(res.statusCode)) throw new Error("unexpected redirect")
+      return { res: { status: res.statusCode, headers: answerHeaders(res.headers) }, text }
     },
     catch: (e) => new St2Unavailable({ ...common, requestId: sentId, cause: unavailableCause(e) }),
   }).pipe(
