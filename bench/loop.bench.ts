@@ -146,7 +146,7 @@ const program = Effect.scoped(
         let peak = process.memoryUsage.rss()
         const sampler = setInterval(() => {
           peak = Math.max(peak, process.memoryUsage.rss())
-        }, 10)
+        }, 25)
         const cpu = process.cpuUsage()
         const commands = commandsFor(n)
         const { done, timings } = adapter.round(commands)
