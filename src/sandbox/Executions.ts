@@ -7,6 +7,15 @@ import { isoMicros, objectId } from "./ids.ts"
 import { renderJinja, renderValues, six } from "./jinja.ts"
 import { jsonSchemaValid } from "./jsonSchemaValid.ts"
 
+/** os.hostname() is a system call; it was a tenth of the sandbox's CPU in a burst. Read once a second at most. */
+let hostnameCache: { readonly name: string; readonly at: number } | undefined
+const runnerHostname = (): string => {
+  const now = Date.now()
+  if (hostnameCache === undefined || now - hostnameCache.at > 1000)
+    hostnameCache = { name: hostname(), at: now }
+  return hostnameCache.name
+}
+
 type Json = Record<string, unknown>
 
 export const FINISHED_STATUSES = ["succeeded", "failed", "timeout", "canceled", "abandoned"] as const
@@ -214,7 +223,7 @@ export class Executions {
       callback: {},
       id: record.liveactionId,
       parameters: record.parameters,
-      runner_info: { hostname: hostname(), pid: process.pid },
+      runner_info: { hostname: runnerHostname(), pid: process.pid },
     }
     if (record.notify !== undefined) {
       const data: Json = { source_channel: record.notify.data.source_channel, user: record.notify.data.user }

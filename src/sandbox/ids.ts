@@ -5,7 +5,19 @@ export const objectId = (): string => {
   const seconds = Math.floor(Date.now() / 1000)
     .toString(16)
     .padStart(8, "0")
-  return seconds + randomBytes(8).toString("hex")
+  return seconds + randomHex16()
+}
+
+// Random bytes drawn in batches: one randomBytes call per id was a visible cost in a burst.
+let pool = Buffer.alloc(0)
+let poolAt = 0
+const randomHex16 = (): string => {
+  if (poolAt + 8 > pool.length) {
+    pool = randomBytes(8 * 512)
+    poolAt = 0
+  }
+  poolAt += 8
+  return pool.toString("hex", poolAt - 8, poolAt)
 }
 
 /** An st2 auth token: 32 hex characters (a uuid4 without dashes). */
