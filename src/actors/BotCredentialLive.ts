@@ -107,6 +107,15 @@ export const botCredentialService = (
           permanent: true,
         }),
       )
+    // The auth service is known to be down: answer at once instead of making a chat user wait
+    // out the backoff; the actor keeps retrying on its own.
+    if (snapshot.matches("retrying"))
+      return Either.left(
+        new CredentialUnavailable({
+          message: `cannot log in to StackStorm right now (${snapshot.context.lastFailure?.detail ?? "unknown failure"})`,
+          permanent: false,
+        }),
+      )
     return snapshot.context.credential === undefined ? undefined : Either.right(snapshot.context.credential)
   }
 

@@ -1,4 +1,4 @@
-import { Effect, Fiber, Runtime, Stream } from "effect"
+import { Cause, Effect, Fiber, Runtime, Stream } from "effect"
 import { fromCallback } from "xstate"
 import type { ChatAdapter } from "../adapters/ChatAdapter.ts"
 import {
@@ -31,6 +31,24 @@ export const adapterConnectionLogic = (
           }),
         )
       }),
+    ).pipe(
+      // A session that crashes (a bug in an adapter, a throwing SDK) is a disconnect: the machine
+      // backs off and opens a fresh session instead of waiting on a dead one.
+      Effect.catchAllCause((cause) =>
+        Cause.isInterruptedOnly(cause)
+          ? Effect.void
+          : Effect.logError(`chat adapter ${chat.name} crashed`, cause).pipe(
+              Effect.zipRight(
+                Effect.sync(() => {
+                  if (!stopped)
+                    sendBack({
+                      type: "STATUS",
+                      status: { _tag: "Disconnected", reason: `the adapter crashed: ${Cause.squash(cause)}` },
+                    })
+                }),
+              ),
+            ),
+      ),
     )
     const fiber = Runtime.runFork(runtime)(session)
     return () => {

@@ -35,6 +35,7 @@ export const loadAliases = (seen: { rejected: string }) =>
     yield* Effect.logDebug("aliases loaded").pipe(Effect.annotateLogs({ ...output }))
     return output
   }).pipe(
+    Effect.tapError(() => Effect.flatMap(AliasStore, (store) => store.loadFailed)),
     Effect.tapError((e) =>
       Effect.logWarning(
         `cannot load aliases from StackStorm (${e._tag === "CredentialUnavailable" ? e.message : describeSt2Error(e)}); keeping the last good set`,

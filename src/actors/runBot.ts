@@ -1,10 +1,12 @@
 import {
   Deferred,
   Effect,
+  Either,
   Fiber,
   HashMap,
   Layer,
   Option,
+  ParseResult,
   Queue,
   Runtime,
   Schema,
@@ -164,7 +166,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
         const plan = yield* deliverToChat(target.adapter, target.queue, delivery)
         return plan._tag === "Queued" ? { queued: true } : { queued: false, reason: plan.reason }
       })
-    const decodeAnnouncement = Schema.decodeUnknownOption(Announcement)
+    const decodeAnnouncement = Schema.decodeUnknownEither(Announcement)
     const ourEvent = announcementEvent(st2.routeKey)
     yield* Effect.forkScoped(
       Effect.forever(
@@ -173,12 +175,15 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
           yield* Effect.logDebug("stream event dispatched").pipe(Effect.annotateLogs({ event }))
           if (event !== ourEvent) return
           const announcement = decodeAnnouncement(data)
-          if (Option.isNone(announcement)) {
+          if (Either.isLeft(announcement)) {
             return yield* Effect.logWarning("announcement skipped: its data is not an announcement").pipe(
-              Effect.annotateLogs({ event }),
+              Effect.annotateLogs({
+                event,
+                detail: ParseResult.TreeFormatter.formatErrorSync(announcement.left),
+              }),
             )
           }
-          const payload = announcement.value.payload
+          const payload = announcement.right.payload
           yield* pending.settle(payload.context)
           yield* deliver({ ...payload, message: payload.message ?? "" })
         }),
@@ -300,6 +305,11 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
             })
             return Effect.sync(() => sub.unsubscribe())
           }).pipe(Effect.timeout(`${(options.drainTimeoutMs ?? 10_000) + 2_000} millis`), Effect.ignore)
+          const left = Object.keys(actor.getSnapshot().context.inFlight)
+          if (left.length > 0)
+            yield* Effect.logWarning(
+              `stopping with ${left.length} command(s) still in flight after the drain timeout; their users got no answer`,
+            ).pipe(Effect.annotateLogs({ requests: left.join(",") }))
           actor.stop()
           yield* Effect.logInfo("supervisor stopped")
         }),

@@ -20,37 +20,45 @@ export class AliasStore extends Context.Tag("stormbot/AliasStore")<
   {
     /** `undefined` until the first load succeeds. */
     readonly current: Effect.Effect<AliasSet | undefined>
-    /** The current set, waiting up to `timeout` for the first load; `undefined` if none came. */
+    /**
+     * The current set, waiting up to `timeout` for the first load; `undefined` if none came, or
+     * at once while there is none and the last load failed (StackStorm is down: don't wait).
+     */
     readonly awaitLoaded: (timeout: Duration.DurationInput) => Effect.Effect<AliasSet | undefined>
     readonly publish: (aliases: ReadonlyArray<ActionAlias>) => Effect.Effect<AliasSet>
+    /** A load failed; nothing is published (the last good set, if any, keeps serving). */
+    readonly loadFailed: Effect.Effect<void>
   }
 >() {
   static readonly layer = Layer.effect(
     AliasStore,
     Effect.gen(function* () {
-      const ref = yield* SubscriptionRef.make<AliasSet | undefined>(undefined)
+      type State = { readonly set: AliasSet | undefined; readonly failed: boolean }
+      const ref = yield* SubscriptionRef.make<State>({ set: undefined, failed: false })
+      const settled = (s: State) => s.set !== undefined || s.failed
       return {
-        current: SubscriptionRef.get(ref),
+        current: Effect.map(SubscriptionRef.get(ref), (s) => s.set),
         // Once loaded (every command but the first few), a plain read: no stream, no timer.
         awaitLoaded: (timeout) =>
-          Effect.flatMap(SubscriptionRef.get(ref), (loaded) =>
-            loaded !== undefined
-              ? Effect.succeed(loaded)
+          Effect.flatMap(SubscriptionRef.get(ref), (now) =>
+            settled(now)
+              ? Effect.succeed(now.set)
               : ref.changes.pipe(
-                  Stream.filter((set) => set !== undefined),
+                  Stream.filter(settled),
                   Stream.runHead,
                   Effect.timeout(timeout),
-                  Effect.map(Option.getOrUndefined),
+                  Effect.map((s) => Option.getOrUndefined(s)?.set),
                   Effect.orElseSucceed(() => undefined),
                 ),
           ),
         publish: (aliases) =>
           Effect.gen(function* () {
             const previous = yield* SubscriptionRef.get(ref)
-            const set = buildAliasSet(aliases, previous)
-            yield* SubscriptionRef.set(ref, set)
+            const set = buildAliasSet(aliases, previous.set)
+            yield* SubscriptionRef.set(ref, { set, failed: false })
             return set
           }),
+        loadFailed: SubscriptionRef.update(ref, (s) => ({ ...s, failed: true })),
       }
     }),
   )

@@ -194,9 +194,10 @@ describe("the credential actor against the sandbox", () => {
     }
   })
 
-  it("auth down at start: retries with backoff, authenticated when it comes back", async () => {
+  it("auth down at start: get answers at once, retries with backoff, authenticated when it comes back", async () => {
     sb.faults.setApiMode("unavailable")
-    const a = await startActor({ source: password, timings: fastRetry, waitTimeoutMs: 200 })
+    // A wait longer than the test's own timeout: `get` must answer from `retrying` without waiting.
+    const a = await startActor({ source: password, timings: fastRetry, waitTimeoutMs: 600_000 })
     try {
       await waitFor(a.actor, (s) => s.matches("retrying") && s.context.attempt >= 3, { timeout: 5_000 })
       const early = await a.provide(BotCredential.pipe(Effect.flatMap((b) => b.get)))
