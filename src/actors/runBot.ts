@@ -305,7 +305,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
             })
             return Effect.sync(() => sub.unsubscribe())
           }).pipe(Effect.timeout(`${(options.drainTimeoutMs ?? 10_000) + 2_000} millis`), Effect.ignore)
-          const left = Object.keys(actor.getSnapshot().context.inFlight)
+          const left = [...HashMap.keys(actor.getSnapshot().context.inFlight)]
           if (left.length > 0)
             yield* Effect.logWarning(
               `stopping with ${left.length} command(s) still in flight after the drain timeout; their users got no answer`,
