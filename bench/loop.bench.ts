@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: the whole ChatOps loop, in one process, against the sandbox (result delay
- * 5 ms). A bench chat adapter injects N commands at once (`!st2 run echo <tag> on localhost`,
+ * 5 ms). `npm run bench` bundles this file with esbuild (`bench/build.mjs`) and runs it with plain
+ * `node`, so the figures are the bot's and the sandbox's, not tsx's compiler. A bench chat adapter injects N commands at once (`!st2 run echo <tag> on localhost`,
  * spread round-robin over 50 chat users in 10 rooms) and waits for N acks and N results. Prints,
  * as its last lines, the figures issue #4 asks for. Prints numbers; asserts nothing about time.
  * Targets: N=2,000 at ≥ 5,000 commands/s with peak RSS ≤ 100 MB; N=200 with p95 ack ≤ 50 ms.
@@ -15,7 +16,7 @@ import { loggingLayer } from "../src/log/loggingLayer.ts"
 import { sandboxResource } from "../src/sandbox/Sandbox.ts"
 import { type BenchCommand, makeBenchAdapter, type RoundTimings } from "./loopAdapter.ts"
 
-// RSS once the code is loaded (tsx transpiles in-process), before sandbox or bot start.
+// RSS once the code is loaded (bundled, no tsx), before sandbox or bot start.
 const loadedRss = process.memoryUsage.rss()
 
 setFlagsFromString("--expose-gc")
@@ -193,7 +194,7 @@ console.log(line("warm-up", warm))
 console.log(line("big   ", big))
 console.log(line("small ", small))
 console.log(
-  `process maxRSS (whole run, sandbox included): ${maxRssMb.toFixed(0)} MB; RSS with only the code loaded (tsx, effect, xstate, undici, nunjucks): ${mb(loadedRss).toFixed(0)} MB`,
+  `process maxRSS (whole run, sandbox included): ${maxRssMb.toFixed(0)} MB; RSS with only the code loaded (esbuild bundle under plain node; effect, xstate, undici, nunjucks): ${mb(loadedRss).toFixed(0)} MB`,
 )
 console.log(
   "one JS thread runs bot and sandbox: 5000/s needs at most 200 µs of CPU per command for both together",
