@@ -1,7 +1,10 @@
 import { Duration, Effect } from "effect"
 import { type BotOptions, runBot } from "../actors/runBot.ts"
+import { statelyInspector } from "../actors/statelyInspector.ts"
 
 export interface ServeOptions extends BotOptions {
+  /** Stream every actor's inspection events to a Stately inspector at this WebSocket URL. */
+  readonly inspectUrl?: string | undefined
   /** After the input ended (piped stdin), how long to wait for outstanding results. */
   readonly resultWaitMs?: number
 }
@@ -14,7 +17,9 @@ export interface ServeOptions extends BotOptions {
 export const serveBot = (options: ServeOptions): Effect.Effect<void, Error> =>
   Effect.scoped(
     Effect.gen(function* () {
-      const bot = yield* runBot(options)
+      const inspector =
+        options.inspectUrl === undefined ? undefined : yield* statelyInspector(options.inspectUrl)
+      const bot = yield* runBot(inspector === undefined ? options : { ...options, inspector })
       yield* Effect.logInfo("stormbot is running").pipe(
         Effect.annotateLogs({
           adapters: options.adapters.map((a) => a.name).join(","),

@@ -49,3 +49,13 @@ export const intFlag = (name: string, value: string | undefined, min = 0) =>
     : /^\d+$/.test(value) && Number(value) >= min
       ? Effect.succeed(Number(value))
       : Effect.fail(new UsageError({ message: `--${name} must be an integer >= ${min}, got "${value}"` }))
+
+/** Parses a `ws://` or `wss://` URL flag, or fails with a `UsageError` naming the flag. */
+export const wsUrlFlag = (value: string | undefined, name = "inspect-ws") => {
+  if (value === undefined) return Effect.succeed(undefined)
+  try {
+    const url = new URL(value)
+    if (url.protocol === "ws:" || url.protocol === "wss:") return Effect.succeed(value)
+  } catch {}
+  return Effect.fail(new UsageError({ message: `--${name} must be a ws:// or wss:// URL, got "${value}"` }))
+}

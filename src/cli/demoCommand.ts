@@ -5,11 +5,11 @@ import { decodeConfig } from "../config/decodeConfig.ts"
 import { formatConfigError } from "../config/formatConfigError.ts"
 import { type LogLevelName, loggingLayer } from "../log/loggingLayer.ts"
 import { DEFAULT_USER, sandboxResource } from "../sandbox/Sandbox.ts"
-import { type CliCommand, ExitCode, intFlag, parseFlags, UsageError } from "./CliCommand.ts"
+import { type CliCommand, ExitCode, wsUrlFlag, intFlag, parseFlags, UsageError } from "./CliCommand.ts"
 
 const levels = ["trace", "debug", "info", "warning", "error"] as const
 
-const usage = `Usage: stormbot demo [--inspect] [--log-level LEVEL] [--result-delay MS]
+const usage = `Usage: stormbot demo [--inspect] [--inspect-ws URL] [--log-level LEVEL] [--result-delay MS]
 
 The embedded default: starts the bundled StackStorm sandbox (NOT StackStorm: a test server with
 harmless built-in actions) on a free loopback port, and a bot wired to it with the terminal chat.
@@ -23,6 +23,7 @@ results are awaited (bounded), and the demo exits 0.
 
 Flags:
       --inspect          log every state transition of every actor
+      --inspect-ws URL   stream every actor's inspection events to a Stately inspector (ws://...)
       --log-level LEVEL  trace|debug|info|warning|error (default warning)
       --result-delay MS  how long the sandbox's actions take (default 500)
   -h, --help             this text`
@@ -36,9 +37,11 @@ export const demoCommand: CliCommand = {
     Effect.gen(function* () {
       const { values } = yield* parseFlags(args, {
         inspect: { type: "boolean" },
+        "inspect-ws": { type: "string" },
         "log-level": { type: "string" },
         "result-delay": { type: "string" },
       })
+      const inspectUrl = yield* wsUrlFlag(values["inspect-ws"])
       const level = values["log-level"] ?? "warning"
       if (!(levels as ReadonlyArray<string>).includes(level)) {
         return yield* Effect.fail(
@@ -81,6 +84,7 @@ export const demoCommand: CliCommand = {
               password: decoded.right.config.stackstorm.apiAuth.user!.password,
             },
             inspect: values.inspect === true,
+            inspectUrl,
           })
           return ExitCode.ok
         }),

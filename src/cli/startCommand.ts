@@ -5,17 +5,18 @@ import { formatConfigError, formatConfigWarnings } from "../config/formatConfigE
 import { DEFAULT_CONFIG_FILE, loadConfig } from "../config/loadConfig.ts"
 import { type LogLevelName, loggingLayer } from "../log/loggingLayer.ts"
 import { chooseCredentialSource } from "../st2/CredentialSource.ts"
-import { type CliCommand, ExitCode, parseFlags, UsageError } from "./CliCommand.ts"
+import { type CliCommand, ExitCode, wsUrlFlag, parseFlags, UsageError } from "./CliCommand.ts"
 
 const levels = ["trace", "debug", "info", "warning", "error"] as const
 
-const usage = `Usage: stormbot start [--config FILE] [--inspect] [--log-level LEVEL]
+const usage = `Usage: stormbot start [--config FILE] [--inspect] [--inspect-ws URL] [--log-level LEVEL]
 
 Runs the bot against the StackStorm and chat backends of the configuration.
 
 Flags:
   -c, --config FILE     the configuration file (default: $STORMBOT_CONFIG, else ./${DEFAULT_CONFIG_FILE})
       --inspect         log every state transition of every actor (actor, from, event, to)
+      --inspect-ws URL  stream every actor's inspection events to a Stately inspector (ws:// or wss://)
       --log-level LEVEL trace|debug|info|warning|error (overrides log.level)
   -h, --help            this text
 
@@ -34,8 +35,10 @@ export const startCommand: CliCommand = {
       const { values } = yield* parseFlags(args, {
         config: { type: "string", short: "c" },
         inspect: { type: "boolean" },
+        "inspect-ws": { type: "string" },
         "log-level": { type: "string" },
       })
+      const inspectUrl = yield* wsUrlFlag(values["inspect-ws"])
       const level = values["log-level"]
       if (level !== undefined && !(levels as ReadonlyArray<string>).includes(level)) {
         return yield* Effect.fail(
@@ -66,6 +69,7 @@ export const startCommand: CliCommand = {
         adapters: makeAdapters(config.adapters),
         credential: credential.right,
         inspect: values.inspect === true,
+        inspectUrl,
       }).pipe(
         Effect.as(ExitCode.ok),
         Effect.catchAll((e) =>
