@@ -162,11 +162,19 @@ export const botCredentialService = (
     return Effect.sync(() => subscription.unsubscribe())
   })
 
-  const get: Effect.Effect<St2Credential, CredentialUnavailable> = once.pipe(
+  const wait: Effect.Effect<St2Credential, CredentialUnavailable> = once.pipe(
     Effect.repeat({ until: (d): d is NonNullable<Decision> => d !== undefined }),
     Effect.flatMap((d) => d as NonNullable<Decision>),
     Effect.timeoutFail({ duration: `${waitTimeoutMs} millis`, onTimeout: timedOut }),
   )
+  // Every command asks: when the actor has decided already, answer synchronously, without the
+  // wait's subscription, timer fiber and timeout (the same answer `wait` would give at once).
+  const get: Effect.Effect<St2Credential, CredentialUnavailable> = Effect.suspend(() => {
+    const actor = current()
+    if (actor === "shutDown") return Effect.fail(shutDown)
+    const now = actor === undefined ? undefined : decide(actor.getSnapshot())
+    return now === undefined ? wait : now
+  })
 
   return {
     get,
