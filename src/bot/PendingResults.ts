@@ -1,16 +1,8 @@
-import { Context, Effect, HashMap, Layer, Option, Stream, SubscriptionRef } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import { decodeSourceContext } from "../adapters/SourceContext.ts"
 
 /** The key of a command's results: its adapter and chat message id, as in `source_context`. */
 export const resultKey = (adapter: string, messageId: string): string => `${adapter}/${messageId}`
-
-/** Persistent, so an update costs O(log n) rather than a copy of every outstanding command. */
-type Counts = HashMap.HashMap<string, number>
-
-const add = (m: Counts, key: string, delta: number): Counts => {
-  const n = Option.getOrElse(HashMap.get(m, key), () => 0) + delta
-  return n <= 0 ? HashMap.remove(m, key) : HashMap.set(m, key, n)
-}
 
 /**
  * Results StackStorm still owes. A command expects one result per execution BEFORE it posts
@@ -30,22 +22,44 @@ export class PendingResults extends Context.Tag("stormbot/PendingResults")<
     readonly awaitNone: Effect.Effect<void>
   }
 >() {
-  static readonly layer = Layer.effect(
-    PendingResults,
-    Effect.gen(function* () {
-      const ref = yield* SubscriptionRef.make<Counts>(HashMap.empty())
-      return {
-        expect: (key, count) => SubscriptionRef.update(ref, (m) => add(m, key, count)),
-        release: (key, count) => SubscriptionRef.update(ref, (m) => add(m, key, -count)),
-        settle: (context) =>
-          Option.match(decodeSourceContext(context), {
-            onNone: () => Effect.void,
-            onSome: (ctx) =>
-              SubscriptionRef.update(ref, (m) => add(m, resultKey(ctx.adapter, ctx.messageId), -1)),
-          }),
-        outstanding: Effect.map(SubscriptionRef.get(ref), (m) => HashMap.reduce(m, 0, (a, b) => a + b)),
-        awaitNone: ref.changes.pipe(Stream.takeUntil(HashMap.isEmpty), Stream.runDrain),
-      }
-    }),
-  )
+  // A plain Map and a list of waiters released when it empties: every command updates it twice,
+  // and a SubscriptionRef (a semaphore and a PubSub per update) showed in profiles.
+  static readonly layer = Layer.sync(PendingResults, () => {
+    const counts = new Map<string, number>()
+    const waiters = new Set<() => void>()
+    const add = (key: string, delta: number) =>
+      Effect.sync(() => {
+        const n = (counts.get(key) ?? 0) + delta
+        if (n > 0) {
+          counts.set(key, n)
+          return
+        }
+        counts.delete(key)
+        if (counts.size === 0 && waiters.size > 0) {
+          const ready = [...waiters]
+          waiters.clear()
+          for (const w of ready) w()
+        }
+      })
+    return {
+      expect: (key, count) => add(key, count),
+      release: (key, count) => add(key, -count),
+      settle: (context) =>
+        Option.match(decodeSourceContext(context), {
+          onNone: () => Effect.void,
+          onSome: (ctx) => add(resultKey(ctx.adapter, ctx.messageId), -1),
+        }),
+      outstanding: Effect.sync(() => {
+        let total = 0
+        for (const n of counts.values()) total += n
+        return total
+      }),
+      awaitNone: Effect.async<void>((resume) => {
+        if (counts.size === 0) return resume(Effect.void)
+        const waiter = () => resume(Effect.void)
+        waiters.add(waiter)
+        return Effect.sync(() => waiters.delete(waiter))
+      }),
+    }
+  })
 }

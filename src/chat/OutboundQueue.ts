@@ -1,4 +1,4 @@
-import { Cause, Duration, Effect, Option, FiberSet, type Scope, Stream, SubscriptionRef } from "effect"
+import { Cause, Duration, Effect, Option, FiberSet, type Scope } from "effect"
 import type { ChatResolveError, ChatSendError } from "../adapters/ChatAdapterError.ts"
 
 /**
@@ -73,7 +73,18 @@ export const makeOutboundQueue = (
     const onOutcome = options.onOutcome ?? (() => {})
 
     const fibers = yield* FiberSet.make()
-    const pendingRef = yield* SubscriptionRef.make(0)
+    // A plain counter with waiters released at zero: it changes twice per message, and a
+    // SubscriptionRef (a semaphore and a PubSub per update) showed in profiles.
+    let pending = 0
+    const idleWaiters = new Set<() => void>()
+    const done = () => {
+      pending -= 1
+      if (pending === 0 && idleWaiters.size > 0) {
+        const ready = [...idleWaiters]
+        idleWaiters.clear()
+        for (const w of ready) w()
+      }
+    }
     // A lane exists while it has jobs; its worker removes it when it runs dry. Map access happens
     // in synchronous sections only, so enqueue and the worker cannot race.
     const lanes = new Map<string, Array<OutboundJob>>()
@@ -136,7 +147,7 @@ export const makeOutboundQueue = (
           }
           yield* runJob(key, job)
           lane.shift()
-          yield* SubscriptionRef.update(pendingRef, (n) => n - 1)
+          done()
           if (lane.length > 0 && Duration.toMillis(minInterval) > 0) yield* Effect.sleep(minInterval)
         }
       })
@@ -144,24 +155,24 @@ export const makeOutboundQueue = (
     const enqueue = (key: string, job: OutboundJob): Effect.Effect<void> =>
       Effect.suspend(() => {
         const lane = lanes.get(key)
+        pending += 1
         if (lane !== undefined) {
           lane.push(job)
-          return SubscriptionRef.update(pendingRef, (n) => n + 1)
+          return Effect.void
         }
         const fresh = [job]
         lanes.set(key, fresh)
-        return SubscriptionRef.update(pendingRef, (n) => n + 1).pipe(
-          Effect.zipRight(FiberSet.run(fibers, worker(key, fresh))),
-          Effect.asVoid,
-        )
+        return Effect.asVoid(FiberSet.run(fibers, worker(key, fresh)))
       })
 
     return {
       enqueue,
-      pending: SubscriptionRef.get(pendingRef),
-      awaitIdle: pendingRef.changes.pipe(
-        Stream.takeUntil((n) => n === 0),
-        Stream.runDrain,
-      ),
+      pending: Effect.sync(() => pending),
+      awaitIdle: Effect.async<void>((resume) => {
+        if (pending === 0) return resume(Effect.void)
+        const waiter = () => resume(Effect.void)
+        idleWaiters.add(waiter)
+        return Effect.sync(() => idleWaiters.delete(waiter))
+      }),
     }
   })
