@@ -1,18 +1,74 @@
-import { Schema } from "effect"
-import { Text } from "./configLeaves.ts"
+import { type Redacted, Schema } from "effect"
+import { FilePath, HttpUrl, integer, oneOf, SecretText, Text } from "./configLeaves.ts"
+
+const opt = <S extends Schema.Schema.Any>(s: S) => Schema.optionalWith(s, { exact: true })
 
 /**
  * Chat adapters the configuration knows. To add one: add its entry schema here (with `type` and
- * the optional `name`) and its decoded form to `AdapterConfig`; unknown types are rejected with
- * this list.
+ * the optional `name`), its secret keys to `adapterSecrets`, its decoded form to
+ * `AdapterConfig`, and its decoding in `decodeConfig`; unknown types are rejected with this list.
  */
 export const adapterSchemas = {
   /** The terminal chat: reads stdin, writes stdout. No settings. */
-  text: Schema.Struct({ type: Text, name: Schema.optionalWith(Text, { exact: true }) }),
+  text: Schema.Struct({ type: Text, name: opt(Text) }),
+  /** Slack through Bolt: Socket Mode (bot + app-level token) or the HTTP Events API (signing secret). */
+  slack: Schema.Struct({
+    type: Text,
+    name: opt(Text),
+    mode: opt(oneOf(["socket", "http"])),
+    bot_token: opt(SecretText),
+    bot_token_file: opt(FilePath),
+    app_token: opt(SecretText),
+    app_token_file: opt(FilePath),
+    signing_secret: opt(SecretText),
+    signing_secret_file: opt(FilePath),
+    api_url: opt(HttpUrl),
+    http_host: opt(Text),
+    http_port: opt(integer(0, 65535)),
+    http_path: opt(Text),
+  }),
+  /** Discord through discord.js: a bot token; the REST base is configurable. */
+  discord: Schema.Struct({
+    type: Text,
+    name: opt(Text),
+    token: opt(SecretText),
+    token_file: opt(FilePath),
+    api_url: opt(HttpUrl),
+  }),
 } as const
 
 export type AdapterType = keyof typeof adapterSchemas
 export const ADAPTER_TYPES = Object.keys(adapterSchemas) as ReadonlyArray<AdapterType>
 
-/** A configured chat adapter; `name` is unique and defaults to the type. */
-export type AdapterConfig = { readonly type: "text"; readonly name: string }
+export const ADAPTER_DEFAULTS = {
+  slackApiUrl: "https://slack.com/api",
+  slackHttpHost: "127.0.0.1",
+  slackHttpPort: 3000,
+  slackHttpPath: "/slack/events",
+  discordApiUrl: "https://discord.com/api",
+} as const
+
+/** A configured chat adapter; `name` is unique and defaults to the type. Secrets are `Redacted`. */
+export type AdapterConfig =
+  | { readonly type: "text"; readonly name: string }
+  | {
+      readonly type: "slack"
+      readonly name: string
+      readonly mode: "socket" | "http"
+      readonly botToken: Redacted.Redacted<string>
+      /** Socket Mode's app-level token (`xapp-...`). */
+      readonly appToken?: Redacted.Redacted<string> | undefined
+      /** The HTTP Events API's signing secret. */
+      readonly signingSecret?: Redacted.Redacted<string> | undefined
+      /** The Web API base (GovSlack and proxies use other hosts), without trailing slash. */
+      readonly apiUrl: string
+      /** Where the HTTP Events API receiver listens (mode `http`). */
+      readonly http: { readonly host: string; readonly port: number; readonly path: string }
+    }
+  | {
+      readonly type: "discord"
+      readonly name: string
+      readonly token: Redacted.Redacted<string>
+      /** The REST base, without trailing slash (the gateway URL comes from `GET /gateway/bot`). */
+      readonly apiUrl: string
+    }

@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs"
 import { isAbsolute, resolve } from "node:path"
 import { Either, Redacted, Schema } from "effect"
-import { ADAPTER_TYPES, type AdapterConfig, adapterSchemas, type AdapterType } from "./adapterTypes.ts"
+import {
+  ADAPTER_DEFAULTS,
+  ADAPTER_TYPES,
+  type AdapterConfig,
+  adapterSchemas,
+  type AdapterType,
+} from "./adapterTypes.ts"
 import { ConfigError, type ConfigProblem } from "./ConfigError.ts"
 import {
   type ConfigFile,
@@ -600,7 +606,64 @@ export const decodeConfig = (
         )
       }
       names.set(name, i)
-      return { type: type as AdapterType, name }
+      return adapterConfigOf(type as AdapterType, name, r.right as Record<string, unknown>, formatPath(at))
+    }
+    /** The typed settings of one adapter: secrets (or their `*_file`s), required keys, defaults. */
+    const adapterConfigOf = (
+      type: AdapterType,
+      name: string,
+      raw: Record<string, unknown>,
+      at: string,
+    ): AdapterConfig | undefined => {
+      const text = (k: string) => (typeof raw[k] === "string" ? (raw[k] as string) : undefined)
+      const secretOf = (k: string) => {
+        const found = secret(at, [
+          [k, text(k)],
+          [`${k}_file`, text(`${k}_file`)],
+        ])
+        if (found) sources.set(`${at}.${k}`, found[1])
+        return found?.[0]
+      }
+      const required = (k: string, why: string) =>
+        problem(`${at}.${k}`, `is required ${why}`, `set ${k} (or ${k}_file, or \${VAR})`)
+      switch (type) {
+        case "text":
+          return { type, name }
+        case "slack": {
+          const mode = (text("mode") ?? "socket") as "socket" | "http"
+          const botToken = secretOf("bot_token")
+          const appToken = secretOf("app_token")
+          const signingSecret = secretOf("signing_secret")
+          if (botToken === undefined) required("bot_token", "for Slack (the bot token, xoxb-...)")
+          if (mode === "socket" && appToken === undefined)
+            required("app_token", "in Socket Mode (an app-level token with connections:write, xapp-...)")
+          if (mode === "http" && signingSecret === undefined)
+            required("signing_secret", "with mode: http (the app's signing secret)")
+          if (botToken === undefined) return undefined
+          return {
+            type,
+            name,
+            mode,
+            botToken,
+            appToken,
+            signingSecret,
+            apiUrl: text("api_url") ?? ADAPTER_DEFAULTS.slackApiUrl,
+            http: {
+              host: text("http_host") ?? ADAPTER_DEFAULTS.slackHttpHost,
+              port: typeof raw.http_port === "number" ? raw.http_port : ADAPTER_DEFAULTS.slackHttpPort,
+              path: text("http_path") ?? ADAPTER_DEFAULTS.slackHttpPath,
+            },
+          }
+        }
+        case "discord": {
+          const token = secretOf("token")
+          if (token === undefined) {
+            required("token", "for Discord (the bot token)")
+            return undefined
+          }
+          return { type, name, token, apiUrl: text("api_url") ?? ADAPTER_DEFAULTS.discordApiUrl }
+        }
+      }
     }
     for (const [i, item] of file.adapters.entries()) {
       const adapter = decodeAdapter(item, i)

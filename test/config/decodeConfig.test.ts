@@ -213,3 +213,44 @@ describe("decodeConfig: *_file secrets and certificates", () => {
     )
   })
 })
+
+describe("adapters: Slack and Discord settings", () => {
+  it("decodes them with defaults, secrets Redacted, and reads *_file secrets", () => {
+    const loaded = decodeOk(
+      {
+        ...minimal,
+        adapters: [
+          { type: "slack", bot_token: "xoxb-1", app_token_file: "/run/app" },
+          {
+            type: "slack",
+            name: "gov",
+            mode: "http",
+            bot_token: "xoxb-2",
+            signing_secret: "sig",
+            api_url: "https://slack-gov.com/api/",
+            http_port: 3100,
+          },
+          { type: "discord", token_file: "/run/discord" },
+        ],
+      },
+      { readFile: memoryFiles({ "/run/app": "xapp-9\n", "/run/discord": "dtok\n" }) },
+    )
+    const [socket, http, discord] = loaded.config.adapters as ReadonlyArray<Record<string, unknown>>
+    expect(socket).toMatchObject({
+      type: "slack",
+      name: "slack",
+      mode: "socket",
+      apiUrl: "https://slack.com/api",
+    })
+    expect(Redacted.value(socket!.appToken as Redacted.Redacted<string>)).toBe("xapp-9")
+    expect(http).toMatchObject({
+      name: "gov",
+      mode: "http",
+      apiUrl: "https://slack-gov.com/api",
+      http: { host: "127.0.0.1", port: 3100, path: "/slack/events" },
+    })
+    expect(discord).toMatchObject({ type: "discord", name: "discord", apiUrl: "https://discord.com/api" })
+    expect(Redacted.value(discord!.token as Redacted.Redacted<string>)).toBe("dtok")
+    expect(loaded.sources.get("adapters[2].token")).toMatchObject({ _tag: "file" })
+  })
+})

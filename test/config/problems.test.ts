@@ -99,19 +99,39 @@ describe("decodeConfig: every problem, with its path and a hint", () => {
   it("adapters: unknown types list the known ones; duplicates; not a list", () => {
     const e = decodeErr({
       ...minimal,
-      adapters: [{ type: "slak" }, { type: "txt" }, {}, { type: "text" }, { type: "text" }],
+      adapters: [{ type: "irc" }, { type: "txt" }, {}, { type: "text" }, { type: "text" }],
     })
     expect(problemAt(e, "adapters[0].type")).toMatchObject({
-      message: "unknown adapter type `slak`",
-      hint: "known types: `text`",
+      message: "unknown adapter type `irc`",
+      hint: "known types: `text`, `slack`, `discord`",
     })
-    expect(problemAt(e, "adapters[1].type").hint).toBe("did you mean `text`? (known types: text)")
+    expect(problemAt(e, "adapters[1].type").hint).toBe(
+      "did you mean `text`? (known types: text, slack, discord)",
+    )
     expect(problemAt(e, "adapters[2].type").message).toBe("is required")
     expect(problemAt(e, "adapters[4].name").message).toBe("`text` is already the name of adapters[3]")
     expect(problemAt(decodeErr({ ...minimal, adapters: { type: "text" } }), "adapters").message).toMatch(
       /must be a list/,
     )
     expect(problemAt(decodeErr({ ...minimal, adapters: [] }), "adapters").message).toBe("is empty")
+  })
+
+  it("adapters: Slack and Discord need their tokens, by mode; secrets may come from files", () => {
+    const e = decodeErr({
+      ...minimal,
+      adapters: [
+        { type: "slack", name: "s1" },
+        { type: "slack", name: "s2", mode: "http", bot_token: "xoxb-1" },
+        { type: "discord" },
+        { type: "slack", name: "s3", mode: "carrier-pigeon", bot_token: "xoxb-1", app_token: "xapp-1" },
+      ],
+    })
+    expect(problemAt(e, "adapters[0].bot_token").message).toMatch(/is required for Slack/)
+    expect(problemAt(e, "adapters[0].app_token").message).toMatch(/is required in Socket Mode/)
+    expect(problemAt(e, "adapters[1].signing_secret").message).toMatch(/is required with mode: http/)
+    expect(problemAt(e, "adapters[2].token").message).toMatch(/is required for Discord/)
+    expect(problemAt(e, "adapters[3].mode").message).toMatch(/must be one of/)
+    expect(JSON.stringify(e)).not.toContain("xoxb-1")
   })
 
   it("web: a secret is required when enabled, and must be long enough", () => {
