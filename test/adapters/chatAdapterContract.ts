@@ -16,6 +16,27 @@ export interface ContractDriver {
   readonly sayInRoom: (text: string) => Effect.Effect<void>
   /** Everything the platform received, as plain text, in order. */
   readonly received: () => ReadonlyArray<string>
+  /*
+   * Optional capabilities of network platforms (Slack, Discord, ...); the cases that need one run
+   * only for drivers that have it.
+   */
+  /** The platform delivers `text` in a thread of a room (the adapter must report `threadId`). */
+  readonly sayInThread?: (text: string) => Effect.Effect<void>
+  /** The platform delivers `text` as a direct message to the bot. */
+  readonly sayDirect?: (text: string) => Effect.Effect<void>
+  /** What the platform received, with where it went and whether `extra` was rendered natively. */
+  readonly delivered?: () => ReadonlyArray<ContractDelivery>
+  /** The platform drops the connection; the adapter must come back (status Connected again). */
+  readonly dropConnection?: () => Effect.Effect<void>
+  /** The platform answers the next send with 429 and this Retry-After. */
+  readonly rateLimitNext?: (retryAfterMs: number) => Effect.Effect<void>
+}
+
+export interface ContractDelivery {
+  readonly text: string
+  readonly to: "room" | "thread" | "direct" | "ephemeral"
+  /** The platform-native rendering of `extra[kind]` was sent (attachments, blocks, embeds). */
+  readonly rich: boolean
 }
 
 export const chatAdapterContract = (label: string, makeDriver: () => Effect.Effect<ContractDriver>) =>
