@@ -19,6 +19,7 @@ import { loggingLayer } from "../src/log/loggingLayer.ts"
 import { sandboxResource } from "../src/sandbox/Sandbox.ts"
 import { type BenchCommand, makeBenchAdapter, type RoundTimings } from "./loopAdapter.ts"
 import type { SandboxWorkerData, SandboxWorkerReady } from "./sandboxWorker.ts"
+import { threadCpuMs } from "./threadCpu.ts"
 
 // RSS once the code is loaded (bundled, no tsx), before sandbox or bot start.
 const loadedRss = process.memoryUsage.rss()
@@ -60,6 +61,9 @@ interface RoundFigures {
   readonly botBusyMs: number
   /** Time the sandbox worker's event loop was busy; undefined when it shares the bot's thread. */
   readonly sandboxBusyMs: number | undefined
+  /** CPU time of the bot's thread and of the sandbox worker's (Linux only, 10 ms ticks). */
+  readonly botCpuMs: number | undefined
+  readonly sandboxCpuMs: number | undefined
   readonly ack: { readonly p50: number; readonly p95: number; readonly max: number }
   readonly result: { readonly p50: number; readonly p95: number; readonly max: number }
   readonly peakRssMb: number
@@ -71,6 +75,7 @@ const figures = (
   t: RoundTimings,
   cpuMs: number,
   busy: { readonly bot: number; readonly sandbox: number | undefined },
+  threadCpu: { readonly bot: number | undefined; readonly sandbox: number | undefined },
   peakRss: number,
   complete: boolean,
 ): RoundFigures => {
@@ -109,6 +114,8 @@ const figures = (
     cpuMs,
     botBusyMs: busy.bot,
     sandboxBusyMs: busy.sandbox,
+    botCpuMs: threadCpu.bot,
+    sandboxCpuMs: threadCpu.sandbox,
     ack: stats(acks),
     result: stats(results),
     peakRssMb: mb(peakRss),
@@ -118,12 +125,17 @@ const figures = (
 
 const f1 = (x: number) => x.toFixed(1)
 const perCommand = (ms: number, n: number) => `${((ms * 1000) / n).toFixed(0)} µs`
+const thread = (name: string, cpuMs: number | undefined, busyMs: number, n: number) =>
+  cpuMs === undefined
+    ? `${name} busy ${perCommand(busyMs, n)}`
+    : `${name} CPU ${perCommand(cpuMs, n)} (busy ${perCommand(busyMs, n)})`
 const line = (label: string, r: RoundFigures) =>
   `${label} N=${r.n}: ${r.perSecond.toFixed(0)} commands/s (${r.wallMs.toFixed(0)} ms wall; per command: ` +
-  `process CPU ${perCommand(r.cpuMs, r.n)}, bot thread busy ${perCommand(r.botBusyMs, r.n)}` +
+  `process CPU ${perCommand(r.cpuMs, r.n)}; ` +
+  thread(r.sandboxBusyMs === undefined ? "bot+sandbox thread" : "bot thread", r.botCpuMs, r.botBusyMs, r.n) +
   (r.sandboxBusyMs === undefined
-    ? " (sandbox included)"
-    : `, sandbox thread busy ${perCommand(r.sandboxBusyMs, r.n)}`) +
+    ? ""
+    : `; ${thread("sandbox thread", r.sandboxCpuMs, r.sandboxBusyMs, r.n)}`) +
   `) | ` +
   `ack p50 ${f1(r.ack.p50)} p95 ${f1(r.ack.p95)} max ${f1(r.ack.max)} ms | ` +
   `result p50 ${f1(r.result.p50)} p95 ${f1(r.result.p95)} ms | peak RSS ${r.peakRssMb.toFixed(0)} MB | load ${r.load.toFixed(2)}` +
@@ -136,6 +148,8 @@ interface BenchSandbox {
   readonly apiKey: string
   /** The sandbox worker's event-loop utilisation; undefined when the sandbox is on this thread. */
   readonly elu: ((since?: EventLoopUtilization) => EventLoopUtilization) | undefined
+  /** The sandbox worker's thread CPU time (ms); undefined when it is on this thread. */
+  readonly cpuMs: (() => Promise<number | undefined>) | undefined
 }
 
 /** The sandbox in a worker thread (bundled next to this file, or the .ts under tsx). */
@@ -171,12 +185,17 @@ const sandboxWorker: Effect.Effect<BenchSandbox, never, Scope.Scope> = Effect.ac
   Effect.map(({ worker, ready }) => ({
     ...ready,
     elu: (since?: EventLoopUtilization) => worker.performance.eventLoopUtilization(since),
+    cpuMs: () =>
+      new Promise<number | undefined>((resolve) => {
+        worker.once("message", (m: { cpuMs?: number }) => resolve(m.cpuMs))
+        worker.postMessage("cpu")
+      }),
   })),
 )
 
 const sandboxOnThisThread: Effect.Effect<BenchSandbox, never, Scope.Scope> = Effect.map(
   sandboxResource({ port: 0, resultDelayMs: RESULT_DELAY_MS }),
-  (s) => ({ url: s.url, apiKey: s.apiKey, elu: undefined }),
+  (s) => ({ url: s.url, apiKey: s.apiKey, elu: undefined, cpuMs: undefined }),
 )
 
 const program = Effect.scoped(
@@ -220,6 +239,8 @@ const program = Effect.scoped(
         const cpu = process.cpuUsage()
         const botElu = performance.eventLoopUtilization()
         const sandboxElu = sandbox.elu?.()
+        const botCpu = threadCpuMs()
+        const sandboxCpu = await sandbox.cpuMs?.()
         const commands = commandsFor(n)
         const { done, timings } = adapter.round(commands)
         const complete = await Promise.race([
@@ -233,7 +254,14 @@ const program = Effect.scoped(
           bot: performance.eventLoopUtilization(botElu).active,
           sandbox: sandboxElu === undefined ? undefined : sandbox.elu?.(sandboxElu).active,
         }
-        return figures(n, timings, (used.user + used.system) / 1000, busy, peak, complete)
+        const botCpuNow = threadCpuMs()
+        const sandboxCpuNow = await sandbox.cpuMs?.()
+        const threadCpu = {
+          bot: botCpu === undefined || botCpuNow === undefined ? undefined : botCpuNow - botCpu,
+          sandbox:
+            sandboxCpu === undefined || sandboxCpuNow === undefined ? undefined : sandboxCpuNow - sandboxCpu,
+        }
+        return figures(n, timings, (used.user + used.system) / 1000, busy, threadCpu, peak, complete)
       }).pipe(
         // Settle before the next round (bounded: an incomplete round leaves results owed).
         Effect.zipLeft(
@@ -258,7 +286,7 @@ const maxRssMb = process.resourceUsage().maxRSS / 1024
 console.log(
   `stormbot loop bench: bot and sandbox (result delay ${RESULT_DELAY_MS} ms) in one process, ` +
     (SANDBOX_IN_WORKER
-      ? "the sandbox in a worker thread (process CPU and RSS include it; 'busy' is each thread's event loop); "
+      ? "the sandbox in a worker thread (process CPU and RSS include it; thread CPU from /proc in 10 ms ticks; 'busy' is the thread's event loop active, CPU or waiting for a core); "
       : "on one thread (BENCH_SANDBOX=main), so their costs add up; ") +
     `${USERS} chat users in ${ROOMS} rooms, commands round-robin over them, per-user concurrency ${PER_USER}; ` +
     `warm-up round of ${WARMUP} first; ${availableParallelism()} CPUs, load ${loadavg()
@@ -273,7 +301,7 @@ console.log(
 )
 console.log(
   SANDBOX_IN_WORKER
-    ? "the bot's thread runs the bot alone: 5000/s needs at most 200 µs of it busy per command"
+    ? "the bot's thread runs the bot alone: 5000/s needs at most 200 µs of its CPU per command"
     : "one JS thread runs bot and sandbox: 5000/s needs at most 200 µs of CPU per command for both together",
 )
 console.log(
