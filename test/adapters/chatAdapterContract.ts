@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Option, Stream } from "effect"
+import { Chunk, Effect, Option, Schedule, Stream } from "effect"
 import { type ChatAdapter, sourceChannelOf } from "../../src/adapters/ChatAdapter.ts"
 import type { ChatMessage } from "../../src/adapters/ChatMessage.ts"
 import { decodeSourceContext } from "../../src/adapters/SourceContext.ts"
@@ -48,7 +48,10 @@ export const chatAdapterContract = (label: string, makeDriver: () => Effect.Effe
         yield* Effect.scoped(
           Effect.gen(function* () {
             yield* adapter.connect
-            yield* Effect.yieldNow()
+            // Network adapters report Connected once the platform's handshake is done.
+            yield* Effect.sync(() => statuses.some((s) => s._tag === "Connected")).pipe(
+              Effect.repeat({ until: (seen) => seen, schedule: Schedule.spaced("5 millis") }),
+            )
             expect(statuses.map((s) => s._tag)).toContain("Connected")
           }),
         )
