@@ -1,0 +1,4 @@
+import { chatAdapterContract } from "../chatAdapterContract.ts"
+import { discordDriver } from "./discordDriver.ts"
+
+chatAdapterContract("discord", discordDriver)
