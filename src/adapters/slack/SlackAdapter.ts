@@ -136,7 +136,9 @@ export const makeSlackAdapter = (
 
   const lookupUser = (raw: string): Effect.Effect<ChatUser, ChatTargetUnknown | ChatSendTransient> =>
     Effect.gen(function* () {
-      const address = parseSlackAddress(raw.startsWith("@") || /^[UW]/.test(raw) ? raw : `@${raw}`)
+      const parsed = parseSlackAddress(raw)
+      // A bare word is a handle here (`alice`), not a channel name.
+      const address = parsed?._tag === "ConversationName" ? parseSlackAddress(`@${raw.trim()}`) : parsed
       if (address?._tag === "UserId") {
         return yield* Effect.tryPromise({
           try: () => directory.user(address.id),
