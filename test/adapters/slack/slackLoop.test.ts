@@ -1,0 +1,85 @@
+import { Effect, Either, Exit, Logger, LogLevel, Redacted, Scope } from "effect"
+import { afterEach, describe, expect, it } from "vitest"
+import { runBot } from "../../../src/actors/runBot.ts"
+import { makeSlackAdapter } from "../../../src/adapters/slack/SlackAdapter.ts"
+import { decodeConfig } from "../../../src/config/decodeConfig.ts"
+import { DEFAULT_USER, startSandbox } from "../../../src/sandbox/Sandbox.ts"
+import { childState, fastCredentialRetries, waitFor } from "../../e2e/harness.ts"
+import { startFakeSlack } from "../../fakes/FakeSlack.ts"
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+describe("the ChatOps loop through Slack (fake Slack, StackStorm sandbox)", () => {
+  it("a command typed in a Slack thread gets its ack and its result in that thread", async () => {
+    const sandbox = await startSandbox({ port: 0, resultDelayMs: 30, heartbeatMs: 200 })
+    cleanups.push(() => sandbox.stop())
+    const fake = await startFakeSlack()
+    cleanups.push(() => fake.close())
+    fake.addChannel({ id: "C0OPS", name: "ops" })
+    fake.addUser({ id: "UALICE", name: "alice" })
+    const decoded = decodeConfig({
+      stackstorm: {
+        url: sandbox.url,
+        api_auth: { user: { name: DEFAULT_USER.name, password: DEFAULT_USER.password } },
+      },
+    })
+    if (Either.isLeft(decoded)) throw new Error(JSON.stringify(decoded.left))
+    const slack = makeSlackAdapter(
+      {
+        type: "slack",
+        name: "slack",
+        mode: "socket",
+        botToken: Redacted.make(fake.botToken),
+        appToken: Redacted.make(fake.appToken),
+        apiUrl: fake.url,
+        http: { host: "127.0.0.1", port: 0, path: "/slack/events" },
+      },
+      { log: () => {}, minSendIntervalMs: 0 },
+    )
+    const scope = Effect.runSync(Scope.make())
+    cleanups.push(() => Effect.runPromise(Scope.close(scope, Exit.void)))
+    const bot = await Effect.runPromise(
+      runBot({
+        config: decoded.right.config,
+        adapters: [slack],
+        credential: {
+          _tag: "Password",
+          username: DEFAULT_USER.name,
+          password: Redacted.make(DEFAULT_USER.password),
+        },
+        credentialTimings: fastCredentialRetries,
+        drainTimeoutMs: 2_000,
+      }).pipe(Scope.extend(scope), Logger.withMinimumLogLevel(LogLevel.None)),
+    )
+    await waitFor(() => childState(bot, "aliasSync") === "ready", "the aliases to load")
+    await waitFor(
+      () => JSON.stringify(childState(bot, "stream") ?? "").includes("connected"),
+      "the st2 stream",
+    )
+    await waitFor(() => fake.sockets().open === 1, "the Slack socket")
+
+    const thread = "1690000000.000500"
+    await fake.sendEvent(
+      fake.message({
+        user: "UALICE",
+        channel: "C0OPS",
+        text: "!st2 run date on localhost",
+        thread_ts: thread,
+      }),
+    )
+    const inThread = () => fake.posts.filter((p) => p.channel === "C0OPS" && p.thread_ts === thread)
+    await waitFor(
+      () => inThread().length === 2,
+      () => `ack and result in the thread (${JSON.stringify(fake.posts)})`,
+    )
+    const [ack, result] = inThread()
+    expect(ack!.text).toMatch(/^Running `date` on localhost/)
+    expect(result!.text).toMatch(/^localhost: /)
+    expect(fake.posts.filter((p) => p.thread_ts === undefined)).toEqual([])
+    const execution = (sandbox.executions() as ReadonlyArray<{ context?: Record<string, unknown> }>).at(-1)
+    expect(execution?.context).toMatchObject({ api_user: "UALICE", source_channel: `C0OPS:${thread}` })
+  })
+})
