@@ -394,23 +394,36 @@ export const startFakeDiscord = async (
         embeds,
         body,
       })
-      return reply(res, 200, {
-        id: snowflake(),
-        channel_id: channel.id,
-        ...(channel.kind === "dm" ? {} : { guild_id: guild.id }),
-        author: userJson(bot),
-        content,
-        embeds,
-        timestamp: new Date().toISOString(),
-        edited_timestamp: null,
-        tts: false,
-        mention_everyone: false,
-        mentions: [],
-        mention_roles: [],
-        attachments: [],
-        pinned: false,
-        type: 0,
-      })
+      // Discord sends the bucket's headers with every answer; the fake's bucket never runs dry by itself.
+      const bucketHeaders = {
+        "x-ratelimit-limit": "5",
+        "x-ratelimit-remaining": "4",
+        "x-ratelimit-reset": String(Date.now() / 1000 + 5),
+        "x-ratelimit-reset-after": "5",
+        "x-ratelimit-bucket": `messages-${channel.id}`,
+      }
+      return reply(
+        res,
+        200,
+        {
+          id: snowflake(),
+          channel_id: channel.id,
+          ...(channel.kind === "dm" ? {} : { guild_id: guild.id }),
+          author: userJson(bot),
+          content,
+          embeds,
+          timestamp: new Date().toISOString(),
+          edited_timestamp: null,
+          tts: false,
+          mention_everyone: false,
+          mentions: [],
+          mention_roles: [],
+          attachments: [],
+          pinned: false,
+          type: 0,
+        },
+        bucketHeaders,
+      )
     }
     return reply(res, 404, { code: 0, message: "404: Not Found" })
   }

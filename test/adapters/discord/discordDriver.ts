@@ -27,7 +27,7 @@ export interface DiscordWorld {
  * (the adapter's sessions are closed by the test's scope before that).
  */
 export const discordWorld = (
-  options: Partial<DiscordAdapterOptions> & { readonly token?: string } = {},
+  options: Partial<Omit<DiscordAdapterOptions, "token">> & { readonly token?: string } = {},
 ): Effect.Effect<DiscordWorld> =>
   Effect.promise(async () => {
     const fake = await startFakeDiscord({ heartbeatIntervalMs: 500 })
@@ -37,12 +37,13 @@ export const discordWorld = (
     // The contract sends to a room built from the id "x".
     fake.addChannel("x", { id: "x" })
     const alice = fake.addUser("alice")
+    const { token, ...tuning } = options
     const adapter = makeDiscordAdapter({
       name: "discord",
-      token: Redacted.make(options.token ?? fake.token),
       apiUrl: fake.apiUrl,
       rateLimitWaitMs: 0,
-      ...options,
+      ...tuning,
+      token: Redacted.make(token ?? fake.token),
     })
     return { fake, adapter, general, thread, alice }
   })
