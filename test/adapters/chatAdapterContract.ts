@@ -3,6 +3,7 @@ import { Chunk, Effect, Option, Schedule, Stream } from "effect"
 import { type ChatAdapter, sourceChannelOf } from "../../src/adapters/ChatAdapter.ts"
 import type { ChatMessage } from "../../src/adapters/ChatMessage.ts"
 import { decodeSourceContext } from "../../src/adapters/SourceContext.ts"
+import { chatAdapterCapabilityCases } from "./chatAdapterCapabilityContract.ts"
 import { recordStatuses } from "./recordStatuses.ts"
 
 /**
@@ -30,6 +31,8 @@ export interface ContractDriver {
   readonly dropConnection?: () => Effect.Effect<void>
   /** The platform answers the next send with 429 and this Retry-After. */
   readonly rateLimitNext?: (retryAfterMs: number) => Effect.Effect<void>
+  /** An `extra[adapter.kind]` the platform renders natively (Slack attachment fields, Discord embeds). */
+  readonly sampleExtra?: unknown
 }
 
 export interface ContractDelivery {
@@ -111,4 +114,6 @@ export const chatAdapterContract = (label: string, makeDriver: () => Effect.Effe
         expect(driver.received().join("")).toContain("y".repeat(n))
       }),
     )
+
+    chatAdapterCapabilityCases(makeDriver)
   })
