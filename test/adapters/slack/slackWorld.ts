@@ -117,6 +117,11 @@ export const slackDriver =
         sayDirect: (text) => say(text, { channel: `D${ALICE}` }),
         received: () => world.posts().map((p) => p.text),
         delivered: () => world.posts().map(toContractDelivery),
+        sampleExtra: {
+          color: "good",
+          title: "Result",
+          fields: [{ title: "host", value: "web1", short: true }],
+        },
         rateLimitNext: (ms) => Effect.sync(() => fake.rateLimitNext(Math.ceil(ms / 1000))),
         ...(mode === "socket"
           ? {
