@@ -69,5 +69,6 @@ export const discordDriver = (): Effect.Effect<ContractDriver> =>
         fake.posted.map((p) => ({ text: p.content, to: kinds[p.kind] ?? "room", rich: p.embeds.length > 0 })),
       dropConnection: () => Effect.sync(() => fake.dropConnection()),
       rateLimitNext: (retryAfterMs) => Effect.sync(() => fake.rateLimitNext(retryAfterMs)),
+      sampleExtra: { embeds: [{ title: "deploy", description: "web to prod", color: 0x2ecc71 }] },
     }
   })
