@@ -178,6 +178,8 @@ export const startFakeDiscord = async (
   const addChannel = (name: string, o: { id?: string } = {}): FakeChannel => {
     const channel = { id: o.id ?? snowflake(), name, kind: "channel" as const }
     channels.set(channel.id, channel)
+    // Channels created after GUILD_CREATE are announced with CHANNEL_CREATE.
+    for (const session of sessions.values()) dispatch(session, "CHANNEL_CREATE", channelJson(channel))
     return channel
   }
   const addThread = (parent: FakeChannel, name: string): FakeChannel => {

@@ -106,6 +106,22 @@ describe("Discord adapter against the fake Discord", () => {
       }),
   )
 
+  it.scopedLive("a channel and a thread created after the bot connected are known by name", () =>
+    Effect.gen(function* () {
+      const { fake, adapter, alice } = yield* discordWorld()
+      yield* connected(adapter)
+      const incidents = fake.addChannel("incidents")
+      const thread = fake.addThread(incidents, "sev1")
+      yield* Effect.promise(() => fake.say(alice, thread, "!st2 run uptime"))
+      const message = yield* nextMessage(adapter)
+      expect(message).toMatchObject({ room: { id: incidents.id, name: "incidents" }, threadId: thread.id })
+      expect(yield* adapter.resolveTarget("#sev1")).toMatchObject({
+        room: { id: incidents.id },
+        threadId: thread.id,
+      })
+    }),
+  )
+
   it.scopedLive("messages from bots, the bot itself included, are not emitted", () =>
     Effect.gen(function* () {
       const { fake, adapter, general, alice } = yield* discordWorld()

@@ -1,58 +1,75 @@
 import { Effect, Either, Exit, Logger, LogLevel, Redacted, Scope } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { runBot } from "../../../src/actors/runBot.ts"
+import type { ChatAdapter } from "../../../src/adapters/ChatAdapter.ts"
 import { makeDiscordAdapter } from "../../../src/adapters/discord/DiscordAdapter.ts"
 import { decodeConfig } from "../../../src/config/decodeConfig.ts"
-import { DEFAULT_USER, startSandbox } from "../../../src/sandbox/Sandbox.ts"
+import { DEFAULT_USER, type SandboxHandle, startSandbox } from "../../../src/sandbox/Sandbox.ts"
 import { childState, fastCredentialRetries, waitFor } from "../../e2e/harness.ts"
-import { startFakeDiscord } from "../../fakes/FakeDiscord.ts"
+import { makeFakeChatAdapter } from "../../fakes/FakeChatAdapter.ts"
+import { type FakeDiscord, startFakeDiscord } from "../../fakes/FakeDiscord.ts"
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
+/**
+ * The sandbox, a fake Discord, and `runBot` with a Discord adapter built from stormbot.yaml keys
+ * (`token`, `api_url`) plus `others`; returns once aliases are loaded and the st2 stream is live.
+ */
+const startLoop = async (
+  options: { readonly token?: string; readonly others?: ReadonlyArray<ChatAdapter> } = {},
+) => {
+  const sandbox: SandboxHandle = await startSandbox({ port: 0, resultDelayMs: 30, heartbeatMs: 200 })
+  cleanups.push(() => sandbox.stop())
+  const fake: FakeDiscord = await startFakeDiscord({ heartbeatIntervalMs: 500 })
+  cleanups.push(() => fake.close())
+  const decoded = decodeConfig({
+    stackstorm: {
+      url: sandbox.url,
+      api_auth: { user: { name: DEFAULT_USER.name, password: DEFAULT_USER.password } },
+    },
+    adapters: [{ type: "discord", token: options.token ?? fake.token, api_url: fake.apiUrl }],
+  })
+  if (Either.isLeft(decoded)) throw new Error(JSON.stringify(decoded.left))
+  const config = decoded.right.config
+  const discordConfig = config.adapters.find((a) => a.type === "discord")
+  if (discordConfig?.type !== "discord") throw new Error("no discord adapter in the decoded config")
+  const logs: string[] = []
+  const logger = Logger.make(({ message }) => {
+    logs.push(Array.isArray(message) ? message.map(String).join(" ") : String(message))
+  })
+  const scope = Effect.runSync(Scope.make())
+  cleanups.push(() => Effect.runPromise(Scope.close(scope, Exit.void)))
+  const bot = await Effect.runPromise(
+    runBot({
+      config,
+      adapters: [makeDiscordAdapter(discordConfig), ...(options.others ?? [])],
+      credential: {
+        _tag: "Password",
+        username: DEFAULT_USER.name,
+        password: Redacted.make(DEFAULT_USER.password),
+      },
+      credentialTimings: fastCredentialRetries,
+      drainTimeoutMs: 2_000,
+    }).pipe(
+      Scope.extend(scope),
+      Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+      Logger.withMinimumLogLevel(LogLevel.Warning),
+    ),
+  )
+  await waitFor(() => childState(bot, "aliasSync") === "ready", "the aliases to load")
+  await waitFor(() => JSON.stringify(childState(bot, "stream") ?? "").includes("connected"), "the st2 stream")
+  return { sandbox, fake, bot, logs }
+}
+
 describe("the ChatOps loop through Discord (fake Discord, StackStorm sandbox)", () => {
   it("a command typed in a Discord thread gets its ack and its result in that thread", async () => {
-    const sandbox = await startSandbox({ port: 0, resultDelayMs: 30, heartbeatMs: 200 })
-    cleanups.push(() => sandbox.stop())
-    const fake = await startFakeDiscord({ heartbeatIntervalMs: 500 })
-    cleanups.push(() => fake.close())
+    const { sandbox, fake } = await startLoop()
     const ops = fake.addChannel("ops")
     const thread = fake.addThread(ops, "deploy-42")
     const alice = fake.addUser("alice")
-    const decoded = decodeConfig({
-      stackstorm: {
-        url: sandbox.url,
-        api_auth: { user: { name: DEFAULT_USER.name, password: DEFAULT_USER.password } },
-      },
-      adapters: [{ type: "discord", token: fake.token, api_url: fake.apiUrl }],
-    })
-    if (Either.isLeft(decoded)) throw new Error(JSON.stringify(decoded.left))
-    const config = decoded.right.config
-    const discordConfig = config.adapters.find((a) => a.type === "discord")
-    if (discordConfig?.type !== "discord") throw new Error("no discord adapter in the decoded config")
-    const discord = makeDiscordAdapter(discordConfig)
-    const scope = Effect.runSync(Scope.make())
-    cleanups.push(() => Effect.runPromise(Scope.close(scope, Exit.void)))
-    const bot = await Effect.runPromise(
-      runBot({
-        config,
-        adapters: [discord],
-        credential: {
-          _tag: "Password",
-          username: DEFAULT_USER.name,
-          password: Redacted.make(DEFAULT_USER.password),
-        },
-        credentialTimings: fastCredentialRetries,
-        drainTimeoutMs: 2_000,
-      }).pipe(Scope.extend(scope), Logger.withMinimumLogLevel(LogLevel.None)),
-    )
-    await waitFor(() => childState(bot, "aliasSync") === "ready", "the aliases to load")
-    await waitFor(
-      () => JSON.stringify(childState(bot, "stream") ?? "").includes("connected"),
-      "the st2 stream",
-    )
 
     await fake.say(alice, thread, "!st2 run date on localhost")
     const inThread = () => fake.posted.filter((p) => p.channelId === thread.id)
@@ -70,5 +87,23 @@ describe("the ChatOps loop through Discord (fake Discord, StackStorm sandbox)", 
       api_user: `<@${alice.id}>`,
       source_channel: `<#${ops.id}>/${thread.id}`,
     })
+  })
+
+  it("a rejected Discord token is reported clearly and the rest of stormbot keeps running", async () => {
+    const terminal = makeFakeChatAdapter({ name: "terminal", maxMessageLength: 4_000 })
+    const { bot, logs } = await startLoop({ token: "a-wrong-token", others: [terminal] })
+    await waitFor(
+      () => childState(bot, "adapter:discord") === "invalidCredentials",
+      () =>
+        `the discord adapter to be invalidCredentials (it is ${JSON.stringify(childState(bot, "adapter:discord"))})`,
+    )
+    const report = logs.find((l) => l.includes("chat adapter discord rejected its credentials"))
+    expect(report).toContain("Discord rejected the bot token")
+    expect(report).not.toContain("a-wrong-token")
+    terminal.say("alice", "ops", "!st2 run date on localhost")
+    await waitFor(
+      () => terminal.outbound.some((m) => /^localhost: /.test(m.text)),
+      "the other adapter's result",
+    )
   })
 })
