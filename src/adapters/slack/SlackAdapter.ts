@@ -4,7 +4,7 @@ import { Effect, Redacted } from "effect"
 import type { AdapterConfig } from "../../config/StormbotConfig.ts"
 import { makeAdapterStreams } from "../AdapterStreams.ts"
 import { type ChatAdapter, ChatTarget, type OutboundMessage } from "../ChatAdapter.ts"
-import { ChatSendPermanent, ChatSendTransient, ChatTargetUnknown } from "../ChatAdapterError.ts"
+import { ChatSendPermanent, type ChatSendTransient, ChatTargetUnknown } from "../ChatAdapterError.ts"
 import type { ChatUser } from "../ChatMessage.ts"
 import { sourceContextOf } from "../SourceContext.ts"
 import { renderSlackMessage, SLACK_MAX_TEXT, type SlackContent } from "./renderSlackMessage.ts"
@@ -251,8 +251,8 @@ export const makeSlackAdapter = (
             reason: `message of ${message.text.length} characters is over Slack's ${SLACK_MAX_TEXT}`,
           }),
         )
-      if (session === undefined)
-        return Effect.fail(new ChatSendTransient({ adapter: name, reason: "not connected to Slack" }))
+      // Posting goes through the Web API, which needs no open session: results still reach Slack
+      // while the socket reconnects or the bot shuts down (Slack's own errors say when it cannot).
       switch (target._tag) {
         case "Room":
           return post(

@@ -228,6 +228,15 @@ describe("Slack adapter: sending", () => {
     }),
   )
 
+  it.scopedLive("posting needs no open session: results still go out while the socket is down", () =>
+    Effect.gen(function* () {
+      const world = yield* slackWorld()
+      yield* world.adapter.send(ChatTarget.room(general), { text: "before connect" })
+      expect(world.posts().at(-1)).toMatchObject({ channel: GENERAL, text: "before connect" })
+      expect(world.fake.sockets().opened).toBe(0)
+    }),
+  )
+
   it.scopedLive("a DM goes through conversations.open once", () =>
     Effect.gen(function* () {
       const world = yield* slackWorld()
