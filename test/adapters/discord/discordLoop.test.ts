@@ -89,6 +89,23 @@ describe("the ChatOps loop through Discord (fake Discord, StackStorm sandbox)", 
     })
   })
 
+  it("a result longer than 2000 characters arrives split on line boundaries, in order, in the thread", async () => {
+    const { fake } = await startLoop()
+    const ops = fake.addChannel("ops")
+    const thread = fake.addThread(ops, "long")
+    const alice = fake.addUser("alice")
+    // 3,400 characters: what a Discord Nitro user may type (4,000 at most).
+    const payload = Array.from({ length: 200 }, (_, i) => `line ${String(i).padStart(3, "0")} 0123456`).join(
+      "\n",
+    )
+    await fake.say(alice, thread, `!st2 echo ${payload}`)
+    const parts = () => fake.posted.filter((p) => p.channelId === thread.id).map((p) => p.content)
+    await waitFor(() => parts().join("\n").includes("line 199"), "the whole result")
+    expect(parts().length).toBeGreaterThan(1)
+    for (const part of parts()) expect(part.length).toBeLessThanOrEqual(2000)
+    expect(parts().join("\n")).toBe(payload)
+  })
+
   it("a rejected Discord token is reported clearly and the rest of stormbot keeps running", async () => {
     const terminal = makeFakeChatAdapter({ name: "terminal", maxMessageLength: 4_000 })
     const { bot, logs } = await startLoop({ token: "a-wrong-token", others: [terminal] })
