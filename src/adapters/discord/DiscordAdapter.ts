@@ -163,6 +163,12 @@ export const makeDiscordAdapter = (options: DiscordAdapterOptions): ChatAdapter 
     const session = current
     if (session === undefined) return Effect.fail(notConnected)
     if (session.client.isReady()) return Effect.succeed(session.client)
+    const status = streams.currentStatus()
+    // A session that failed to log in will not become ready: no point waiting for it.
+    if (status._tag === "Disconnected" || status._tag === "InvalidCredentials")
+      return Effect.fail(
+        new ChatSendTransient({ adapter: name, reason: `not connected to Discord: ${status.reason}` }),
+      )
     return Effect.promise(() => session.ready).pipe(
       Effect.timeoutFail({ duration: READY_WAIT_MS, onTimeout: () => notConnected }),
       Effect.flatMap(() => (session.closed ? Effect.fail(notConnected) : Effect.succeed(session.client))),

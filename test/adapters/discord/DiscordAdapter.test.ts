@@ -287,6 +287,10 @@ describe("Discord adapter against the fake Discord", () => {
       const reason = last?._tag === "InvalidCredentials" ? last.reason : ""
       expect(reason).toContain("rejected the bot token")
       expect(reason).not.toContain("not-the-token")
+      // Sends fail at once, transiently (the connection machine owns retrying).
+      const send = yield* Effect.flip(adapter.send(ChatTarget.room({ id: "x", name: "x" }), { text: "hi" }))
+      expect(send).toMatchObject({ _tag: "ChatSendTransient" })
+      expect(send.reason).toContain("rejected the bot token")
     }),
   )
 
