@@ -624,6 +624,9 @@ export const decodeConfig = (
         if (found) sources.set(`${at}.${k}`, found[1])
         return found?.[0]
       }
+      // Where each plain setting came from: the file, or the default.
+      for (const k of ["mode", "api_url", "http_host", "http_port", "http_path"])
+        sources.set(`${at}.${k}`, raw[k] === undefined ? { _tag: "default" } : fromFile(`${at}.${k}`))
       const required = (k: string, why: string) =>
         problem(`${at}.${k}`, `is required ${why}`, `set ${k} (or ${k}_file, or \${VAR})`)
       switch (type) {

@@ -115,6 +115,22 @@ export const renderEffectiveConfig = (loaded: LoadedConfig): string => {
       source: describeSource(sources.get(`adapters[${i}].type`), `adapters[${i}].type`),
     })
     value(2, "name", `adapters[${i}].name`, a.name)
+    const at = `adapters[${i}]`
+    if (a.type === "slack") {
+      value(2, "mode", `${at}.mode`, a.mode)
+      value(2, "bot_token", `${at}.bot_token`, REDACTED, true)
+      value(2, "app_token", `${at}.app_token`, a.appToken && REDACTED, true)
+      value(2, "signing_secret", `${at}.signing_secret`, a.signingSecret && REDACTED, true)
+      value(2, "api_url", `${at}.api_url`, a.apiUrl)
+      if (a.mode === "http") {
+        value(2, "http_host", `${at}.http_host`, a.http.host)
+        value(2, "http_port", `${at}.http_port`, a.http.port)
+        value(2, "http_path", `${at}.http_path`, a.http.path)
+      }
+    } else if (a.type === "discord") {
+      value(2, "token", `${at}.token`, REDACTED, true)
+      value(2, "api_url", `${at}.api_url`, a.apiUrl)
+    }
   })
   section(0, "web")
   value(1, "enabled", "web.enabled", c.web.enabled)

@@ -10,6 +10,10 @@ const SECRETS = [
   "TOK-e4d909c290",
   "HOOK-0123456789abcdef",
   "VAULT-45c48cce2e",
+  "xoxb-SLACKBOT-1",
+  "xapp-SLACKAPP-2",
+  "SLACK-SIGNING-3",
+  "DISCORD-TOKEN-4",
 ]
 
 describe("secrets never appear in messages or in the printed configuration", () => {
@@ -21,10 +25,27 @@ describe("secrets never appear in messages or in the printed configuration", () 
           secrets_store: { vault: { url: "https://vault:8200", token: SECRETS[4] } },
         },
         web: { enabled: true, webhook_secret: SECRETS[3] },
+        adapters: [
+          {
+            type: "slack",
+            mode: "http",
+            bot_token: SECRETS[5],
+            app_token: SECRETS[6],
+            signing_secret: SECRETS[7],
+          },
+          { type: "discord", token_file: "/s/discord" },
+        ],
       },
-      { env: { PW: SECRETS[0] }, readFile: memoryFiles({ "/s/tok": `${SECRETS[2]}\n` }) },
+      {
+        env: { PW: SECRETS[0] },
+        readFile: memoryFiles({ "/s/tok": `${SECRETS[2]}\n`, "/s/discord": `${SECRETS[8]}\n` }),
+      },
     )
     const text = renderEffectiveConfig(loaded)
+    expect(text).toMatch(/bot_token: <redacted> +# file/)
+    expect(text).toMatch(/signing_secret: <redacted> +# file/)
+    expect(text).toMatch(/http_path: \/slack\/events +# default/)
+    expect(text).toMatch(/token: <redacted> +# file \(adapters\[1\]\.token_file, read from \/s\/discord\)/)
     for (const s of SECRETS) expect(text).not.toContain(s)
     expect(text).toMatch(/password: <redacted> +# file \(\$\{PW\}\)/)
     expect(text).toMatch(/token: <redacted> +# file \(stackstorm\.api_auth\.token_file, read from \/s\/tok\)/)
