@@ -52,6 +52,8 @@ describe.concurrent("the installed entry point", () => {
     for (const command of ["start", "demo", "sandbox", "config check"])
       expect(top.stdout()).toContain(command)
     expect((await start.exited).code, start.stderr()).toBe(0)
-    expect(start.stdout()).toContain("Usage: stormbot start [--config FILE] [--inspect] [--inspect-ws URL] [--log-level LEVEL]")
+    expect(start.stdout()).toContain(
+      "Usage: stormbot start [--config FILE] [--inspect] [--inspect-ws URL] [--log-level LEVEL]",
+    )
   })
 })
