@@ -1,9 +1,7 @@
-import { Context, Effect, Layer } from "effect"
+import { Context, type Effect } from "effect"
 
 /** Asks the alias-sync actor for a refresh now (StackStorm knows an alias the local set lacks). */
 export class AliasRefresh extends Context.Tag("stormbot/AliasRefresh")<
   AliasRefresh,
   { readonly request: Effect.Effect<void> }
->() {
-  static readonly none = Layer.succeed(AliasRefresh, { request: Effect.void })
-}
+>() {}
