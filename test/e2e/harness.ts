@@ -1,7 +1,9 @@
 import { Cause, Effect, Either, Exit, HashMap, Logger, LogLevel, Redacted, Scope } from "effect"
 import { expect, vi } from "vitest"
 import { type Bot, runBot } from "../../src/actors/runBot.ts"
+import type { ChatAdapter } from "../../src/adapters/ChatAdapter.ts"
 import { decodeConfig } from "../../src/config/decodeConfig.ts"
+import type { StormbotConfig } from "../../src/config/StormbotConfig.ts"
 import type { CredentialTimings } from "../../src/machines/credentialMachine.ts"
 import {
   DEFAULT_USER,
@@ -256,3 +258,69 @@ export const resultsSurviveFault = async (
 
 /** Results the bot still expects from st2 (its PendingResults count). */
 export const outstanding = (h: Harness): number => Effect.runSync(h.bot.pending.outstanding)
+
+/** `runBot` on a running sandbox with the given chat adapters, for backend-specific loop tests. */
+export interface BotOnSandbox {
+  readonly bot: Bot
+  /** Every log line: the message, then its annotations as JSON. */
+  readonly logs: ReadonlyArray<string>
+  readonly stop: () => Promise<void>
+}
+
+/**
+ * Starts the bot against `sandbox` (logged in as the sandbox's default user) with the adapters
+ * `adapters` builds from the decoded configuration (`config` is merged into the file, e.g. an
+ * `adapters:` list); returns once aliases are loaded and the st2 stream is live.
+ */
+export const startBotOn = async (
+  sandbox: SandboxHandle,
+  options: {
+    readonly config?: Record<string, unknown>
+    readonly adapters: (config: StormbotConfig) => ReadonlyArray<ChatAdapter>
+  },
+): Promise<BotOnSandbox> => {
+  const decoded = decodeConfig({
+    stackstorm: {
+      url: sandbox.url,
+      api_auth: { user: { name: DEFAULT_USER.name, password: DEFAULT_USER.password } },
+    },
+    ...options.config,
+  })
+  if (Either.isLeft(decoded)) throw new Error(`bad test config: ${decoded.left.message}`)
+  const config = decoded.right.config
+  const logs: string[] = []
+  const logger = Logger.make(({ message, annotations }) => {
+    const text = Array.isArray(message) ? message.map(String).join(" ") : String(message)
+    logs.push(`${text} ${JSON.stringify(Object.fromEntries(HashMap.toEntries(annotations)))}`)
+  })
+  const scope = Effect.runSync(Scope.make())
+  const stop = () => Effect.runPromise(Scope.close(scope, Exit.void))
+  try {
+    const bot = await Effect.runPromise(
+      runBot({
+        config,
+        adapters: options.adapters(config),
+        credential: {
+          _tag: "Password",
+          username: DEFAULT_USER.name,
+          password: Redacted.make(DEFAULT_USER.password),
+        },
+        credentialTimings: fastCredentialRetries,
+        drainTimeoutMs: 2_000,
+      }).pipe(
+        Scope.extend(scope),
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+        Logger.withMinimumLogLevel(LogLevel.Debug),
+      ),
+    )
+    await waitFor(() => childState(bot, "aliasSync") === "ready", "the aliases to load")
+    await waitFor(
+      () => JSON.stringify(childState(bot, "stream") ?? "").includes("connected"),
+      "the st2 stream",
+    )
+    return { bot, logs, stop }
+  } catch (e) {
+    await stop()
+    throw e
+  }
+}

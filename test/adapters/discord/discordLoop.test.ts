@@ -1,11 +1,8 @@
-import { Effect, Either, Exit, Logger, LogLevel, Redacted, Scope } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
-import { runBot } from "../../../src/actors/runBot.ts"
 import type { ChatAdapter } from "../../../src/adapters/ChatAdapter.ts"
 import { makeDiscordAdapter } from "../../../src/adapters/discord/DiscordAdapter.ts"
-import { decodeConfig } from "../../../src/config/decodeConfig.ts"
-import { DEFAULT_USER, type SandboxHandle, startSandbox } from "../../../src/sandbox/Sandbox.ts"
-import { childState, fastCredentialRetries, waitFor } from "../../e2e/harness.ts"
+import { type SandboxHandle, startSandbox } from "../../../src/sandbox/Sandbox.ts"
+import { childState, startBotOn, waitFor } from "../../e2e/harness.ts"
 import { makeFakeChatAdapter } from "../../fakes/FakeChatAdapter.ts"
 import { type FakeDiscord, startFakeDiscord } from "../../fakes/FakeDiscord.ts"
 
@@ -25,42 +22,15 @@ const startLoop = async (
   cleanups.push(() => sandbox.stop())
   const fake: FakeDiscord = await startFakeDiscord({ heartbeatIntervalMs: 500 })
   cleanups.push(() => fake.close())
-  const decoded = decodeConfig({
-    stackstorm: {
-      url: sandbox.url,
-      api_auth: { user: { name: DEFAULT_USER.name, password: DEFAULT_USER.password } },
+  const { bot, logs, stop } = await startBotOn(sandbox, {
+    config: { adapters: [{ type: "discord", token: options.token ?? fake.token, api_url: fake.apiUrl }] },
+    adapters: (config) => {
+      const discord = config.adapters.find((a) => a.type === "discord")
+      if (discord?.type !== "discord") throw new Error("no discord adapter in the decoded config")
+      return [makeDiscordAdapter(discord), ...(options.others ?? [])]
     },
-    adapters: [{ type: "discord", token: options.token ?? fake.token, api_url: fake.apiUrl }],
   })
-  if (Either.isLeft(decoded)) throw new Error(JSON.stringify(decoded.left))
-  const config = decoded.right.config
-  const discordConfig = config.adapters.find((a) => a.type === "discord")
-  if (discordConfig?.type !== "discord") throw new Error("no discord adapter in the decoded config")
-  const logs: string[] = []
-  const logger = Logger.make(({ message }) => {
-    logs.push(Array.isArray(message) ? message.map(String).join(" ") : String(message))
-  })
-  const scope = Effect.runSync(Scope.make())
-  cleanups.push(() => Effect.runPromise(Scope.close(scope, Exit.void)))
-  const bot = await Effect.runPromise(
-    runBot({
-      config,
-      adapters: [makeDiscordAdapter(discordConfig), ...(options.others ?? [])],
-      credential: {
-        _tag: "Password",
-        username: DEFAULT_USER.name,
-        password: Redacted.make(DEFAULT_USER.password),
-      },
-      credentialTimings: fastCredentialRetries,
-      drainTimeoutMs: 2_000,
-    }).pipe(
-      Scope.extend(scope),
-      Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
-      Logger.withMinimumLogLevel(LogLevel.Warning),
-    ),
-  )
-  await waitFor(() => childState(bot, "aliasSync") === "ready", "the aliases to load")
-  await waitFor(() => JSON.stringify(childState(bot, "stream") ?? "").includes("connected"), "the st2 stream")
+  cleanups.push(stop)
   return { sandbox, fake, bot, logs }
 }
 

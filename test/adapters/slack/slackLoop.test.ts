@@ -1,11 +1,10 @@
-import { Effect, Either, Exit, HashMap, Logger, LogLevel, Redacted, Scope } from "effect"
+import { Redacted } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
-import { type Bot, runBot } from "../../../src/actors/runBot.ts"
+import type { Bot } from "../../../src/actors/runBot.ts"
 import type { ChatAdapter } from "../../../src/adapters/ChatAdapter.ts"
 import { makeSlackAdapter } from "../../../src/adapters/slack/SlackAdapter.ts"
-import { decodeConfig } from "../../../src/config/decodeConfig.ts"
-import { DEFAULT_USER, type SandboxHandle, startSandbox } from "../../../src/sandbox/Sandbox.ts"
-import { childState, fastCredentialRetries, waitFor } from "../../e2e/harness.ts"
+import { type SandboxHandle, startSandbox } from "../../../src/sandbox/Sandbox.ts"
+import { childState, startBotOn, waitFor } from "../../e2e/harness.ts"
 import { makeFakeChatAdapter } from "../../fakes/FakeChatAdapter.ts"
 import { type FakeSlack, startFakeSlack } from "../../fakes/FakeSlack.ts"
 
@@ -17,47 +16,15 @@ afterEach(async () => {
 /** The sandbox, a fake Slack with #ops and alice, and `runBot` with the given adapters; stopped after the test. */
 const start = async (
   adapters: (fake: FakeSlack) => ReadonlyArray<ChatAdapter>,
-): Promise<{ sandbox: SandboxHandle; fake: FakeSlack; bot: Bot; logs: string[] }> => {
+): Promise<{ sandbox: SandboxHandle; fake: FakeSlack; bot: Bot; logs: ReadonlyArray<string> }> => {
   const sandbox = await startSandbox({ port: 0, resultDelayMs: 30, heartbeatMs: 200 })
   cleanups.push(() => sandbox.stop())
   const fake = await startFakeSlack()
   cleanups.push(() => fake.close())
   fake.addChannel({ id: "C0OPS", name: "ops" })
   fake.addUser({ id: "UALICE", name: "alice" })
-  const decoded = decodeConfig({
-    stackstorm: {
-      url: sandbox.url,
-      api_auth: { user: { name: DEFAULT_USER.name, password: DEFAULT_USER.password } },
-    },
-  })
-  if (Either.isLeft(decoded)) throw new Error(JSON.stringify(decoded.left))
-  const logs: string[] = []
-  const logger = Logger.make(({ message, annotations }) => {
-    logs.push(
-      `${Array.isArray(message) ? message.join(" ") : String(message)} ${JSON.stringify(Object.fromEntries(HashMap.toEntries(annotations)))}`,
-    )
-  })
-  const scope = Effect.runSync(Scope.make())
-  cleanups.push(() => Effect.runPromise(Scope.close(scope, Exit.void)))
-  const bot = await Effect.runPromise(
-    runBot({
-      config: decoded.right.config,
-      adapters: adapters(fake),
-      credential: {
-        _tag: "Password",
-        username: DEFAULT_USER.name,
-        password: Redacted.make(DEFAULT_USER.password),
-      },
-      credentialTimings: fastCredentialRetries,
-      drainTimeoutMs: 2_000,
-    }).pipe(
-      Scope.extend(scope),
-      Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
-      Logger.withMinimumLogLevel(LogLevel.Debug),
-    ),
-  )
-  await waitFor(() => childState(bot, "aliasSync") === "ready", "the aliases to load")
-  await waitFor(() => JSON.stringify(childState(bot, "stream") ?? "").includes("connected"), "the st2 stream")
+  const { bot, logs, stop } = await startBotOn(sandbox, { adapters: () => adapters(fake) })
+  cleanups.push(stop)
   return { sandbox, fake, bot, logs }
 }
 
