@@ -248,6 +248,24 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
         Effect.logInfo(`${t.actor}: ${t.from} --${t.event}--> ${t.to}`).pipe(Effect.annotateLogs({ ...t })),
       ),
     )
+    // StackStorm's stream cannot replay: after an outage, say how many results were owed, since
+    // any announced meanwhile are lost (across supervisor restarts of the stream child too).
+    let streamWasUp = false
+    let streamUp = false
+    const onStreamState = (connected: boolean) => {
+      if (connected && !streamUp && streamWasUp)
+        log(
+          Effect.flatMap(pending.outstanding, (owed) =>
+            owed === 0
+              ? Effect.void
+              : Effect.logWarning(
+                  `the StackStorm stream is back; ${owed} result(s) were still owed: any announced while it was down are lost (StackStorm's stream cannot replay)`,
+                ),
+          ).pipe(Effect.annotateLogs("actor", "stream")),
+        )
+      if (connected) streamWasUp = true
+      streamUp = connected
+    }
     // Watchers attach at an actor's first snapshot: XState sends `@xstate.actor` before it sets
     // the actor's `systemId`, so the creation event cannot tell which child it is.
     const watched = new WeakSet<object>()
@@ -259,10 +277,14 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
           watchCredentialActor(event.actorRef as CredentialActor, who, (e) =>
             log(e.pipe(Effect.annotateLogs("actor", "credential"))),
           )
-        if (ref.systemId === "stream")
-          watchStreamActor(event.actorRef as unknown as StreamActorRef, st2.routeKey, (e) =>
-            log(e.pipe(Effect.annotateLogs("actor", "stream"))),
-          )
+        if (ref.systemId === "stream") {
+          const stream = event.actorRef as unknown as StreamActorRef
+          watchStreamActor(stream, st2.routeKey, (e) => log(e.pipe(Effect.annotateLogs("actor", "stream"))))
+          stream.subscribe({
+            next: (snapshot) => onStreamState(snapshot.matches({ live: "connected" })),
+            error: () => {},
+          })
+        }
       }
       if (event.type === "@xstate.snapshot") watchStates(event, log)
       if (options.inspect === true) logTransition(event)
