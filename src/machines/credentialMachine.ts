@@ -130,6 +130,17 @@ const rejectionOf = (source: CredentialSource, why: string): CredentialRejection
   message: `StackStorm rejected ${describeCredentialSource(source)}: ${why}. To fix: ${credentialAdvice(source)}.`,
 })
 
+/** One login (the first, or a renewal): the same child and outcomes from both states. */
+const login = {
+  src: "login",
+  input: ({ context }: { context: CredentialMachineContext }) => ({ source: context.source }),
+  onDone: { target: "#credential.authenticated", actions: "storeLogin" },
+  onError: [
+    { guard: "loginRejected", target: "#credential.failed", actions: "storeLoginRejection" },
+    { target: "#credential.retrying", actions: "storeLoginFailure" },
+  ],
+} as const
+
 export const credentialMachine = setup({
   types: {
     context: {} as CredentialMachineContext,
@@ -224,15 +235,7 @@ export const credentialMachine = setup({
       always: "authenticating",
     },
     authenticating: {
-      invoke: {
-        src: "login",
-        input: ({ context }) => ({ source: context.source }),
-        onDone: { target: "authenticated", actions: "storeLogin" },
-        onError: [
-          { guard: "loginRejected", target: "failed", actions: "storeLoginRejection" },
-          { target: "retrying", actions: "storeLoginFailure" },
-        ],
-      },
+      invoke: login,
     },
     authenticated: {
       initial: "scheduling",
@@ -259,15 +262,7 @@ export const credentialMachine = setup({
       always: "renewing",
     },
     renewing: {
-      invoke: {
-        src: "login",
-        input: ({ context }) => ({ source: context.source }),
-        onDone: { target: "authenticated", actions: "storeLogin" },
-        onError: [
-          { guard: "loginRejected", target: "failed", actions: "storeLoginRejection" },
-          { target: "retrying", actions: "storeLoginFailure" },
-        ],
-      },
+      invoke: login,
     },
     /** st2 (or the way to it) is down: wait `retryDelay` (capped exponential, jittered), try again. */
     retrying: {
