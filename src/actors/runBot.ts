@@ -3,7 +3,8 @@ import {
   Effect,
   Either,
   Fiber,
-  HashMap,
+  FiberSet,
+  HashSet,
   Layer,
   Option,
   ParseResult,
@@ -13,7 +14,7 @@ import {
   type Scope,
   Stream,
 } from "effect"
-import { type Actor, createActor, fromPromise, type InspectionEvent } from "xstate"
+import { type Actor, type AnyActorRef, createActor, type InspectionEvent } from "xstate"
 import type { ChatAdapter, ChatMessage } from "../adapters/ChatAdapter.ts"
 import { decodeSourceContext } from "../adapters/SourceContext.ts"
 import { AliasRefresh } from "../bot/AliasRefresh.ts"
@@ -75,6 +76,8 @@ export interface Bot {
   readonly inputEnded: Effect.Effect<void>
   /** Completes when no command is being handled (matched, executed, acked). */
   readonly commandsIdle: Effect.Effect<void>
+  /** Commands accepted and not yet ended (running or queued in a chat session). */
+  readonly commandsInFlight: () => number
   /** Results StackStorm still owes for commands this bot ran. */
   readonly pending: typeof PendingResults.Service
   /** Completes when no outbound chat message is waiting or being retried. */
@@ -207,17 +210,40 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
         },
       },
     })
-    const command = fromPromise<void, { readonly request: CommandRequest; readonly sessionKey: string }>(
-      ({ input, signal }) =>
-        Runtime.runPromise(runtime)(handleCommand(input.request as CommandRequest<ChatMessage>), { signal }),
+    // Commands run as fibers owned by this scope (closing it interrupts the stragglers left after
+    // the drain); each tells its session when it ended, so the session can start the next one.
+    const commandFibers = yield* FiberSet.make()
+    const runCommandFiber = FiberSet.runtime(commandFibers)<Layer.Layer.Success<typeof services>>().pipe(
+      Effect.provide(context),
     )
+    const forkCommand = yield* runCommandFiber
+    // Accepted commands (routed to a session) and ended ones: the difference is what is in flight,
+    // running or queued; one lost with a failed session stays counted, since its user got no answer.
+    const commands = { accepted: 0, ended: 0 }
+    const inFlight = () => commands.accepted - commands.ended
     const machine = makeSupervisorMachine(adapterNames).provide({
       actors: {
         credential: credentialLogic(runtime),
         aliasSync: aliasSyncLogic(runtime),
         stream,
         adapter: adapterActorLogic(options.adapters, runtime),
-        chatSession: chatSessionMachine.provide({ actors: { command } }),
+        chatSession: chatSessionMachine.provide({
+          actions: {
+            runCommand: ({ self }, request) => {
+              const done = { type: "COMMAND_DONE", requestId: request.id } as const
+              forkCommand(
+                handleCommand(request as CommandRequest<ChatMessage>).pipe(
+                  Effect.ensuring(
+                    Effect.sync(() => {
+                      commands.ended += 1
+                      if (self.getSnapshot().status === "active") self.send(done)
+                    }),
+                  ),
+                ),
+              )
+            },
+          },
+        }),
       },
       actions: {
         refuseCommand: ({ event }) => {
@@ -327,11 +353,11 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
             })
             return Effect.sync(() => sub.unsubscribe())
           }).pipe(Effect.timeout(`${(options.drainTimeoutMs ?? 10_000) + 2_000} millis`), Effect.ignore)
-          const left = [...HashMap.keys(actor.getSnapshot().context.inFlight)]
-          if (left.length > 0)
+          const left = inFlight()
+          if (left > 0)
             yield* Effect.logWarning(
-              `stopping with ${left.length} command(s) still in flight after the drain timeout; their users got no answer`,
-            ).pipe(Effect.annotateLogs({ requests: left.join(",") }))
+              `stopping with ${left} command(s) still in flight after the drain timeout; their users got no answer`,
+            )
           actor.stop()
           yield* Effect.logInfo("supervisor stopped")
         }),
@@ -341,6 +367,20 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
     // Outbound messages drain (bounded) after the supervisor stopped taking and running commands.
     const outboundIdle = Effect.asVoid(Effect.all(queues.map((q) => q.queue.awaitIdle)))
     yield* Effect.addFinalizer(() => outboundIdle.pipe(Effect.timeout("5 seconds"), Effect.ignore))
+
+    // A command goes straight to its user's live session while the supervisor accepts commands;
+    // else to the supervisor, which spawns the session (or refuses the command when draining).
+    // Same outcome as always routing through the root, at one transition per command instead of two.
+    const dispatch = (request: CommandRequest<ChatMessage>) => {
+      const snapshot = root.getSnapshot()
+      if (!accepting(snapshot)) return root.send({ type: "COMMAND", request })
+      commands.accepted += 1
+      const id = snapshot.context.sessions[request.sessionKey]
+      const session = id === undefined ? undefined : (snapshot.children as Record<string, AnyActorRef>)[id]
+      if (session !== undefined && session.getSnapshot().status === "active")
+        session.send({ type: "COMMAND", request })
+      else root.send({ type: "COMMAND", request })
+    }
 
     // Intake: chat lines that are commands become COMMAND events; the rest is ignored.
     const ended = yield* Deferred.make<void>()
@@ -359,7 +399,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
               command: parsed,
               message,
             }
-            root.send({ type: "COMMAND", request })
+            dispatch(request)
           }),
         ).pipe(
           Effect.ensuring(
@@ -378,14 +418,14 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
         port: config.web.port,
         webhookSecret: config.web.webhookSecret,
         deliver: (d) => deliver(d).pipe(Effect.provide(context)),
-        health: () => health(root),
+        health: () => health(root, inFlight()),
       })
       webUrl = web.url
     }
 
     const commandsIdle = Effect.async<void>((resume) => {
       const idle = () =>
-        root.getSnapshot().status !== "active" || HashMap.isEmpty(root.getSnapshot().context.inFlight)
+        root.getSnapshot().status !== "active" || HashSet.size(root.getSnapshot().context.busy) === 0
       if (idle()) return resume(Effect.void)
       const sub = root.subscribe({
         next: () => {
@@ -403,6 +443,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
     return {
       supervisor: root,
       commandsIdle,
+      commandsInFlight: inFlight,
       inputEnded: Deferred.await(ended),
       pending,
       outboundIdle,
@@ -412,7 +453,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
   })
 
 /** `GET /health`: the state of every long-lived child, for operators and probes. */
-const health = (root: Actor<SupervisorMachine>): Record<string, unknown> => {
+const health = (root: Actor<SupervisorMachine>, commandsInFlight: number): Record<string, unknown> => {
   const snapshot = root.getSnapshot()
   const states: Record<string, unknown> = {}
   for (const id of ["credential", "aliasSync", "stream"]) {
@@ -430,9 +471,12 @@ const health = (root: Actor<SupervisorMachine>): Record<string, unknown> => {
     supervisor: typeof up === "string" ? up : up.up,
     children: states,
     sessions: Object.keys(snapshot.context.sessions).length,
-    commandsInFlight: HashMap.size(snapshot.context.inFlight),
+    commandsInFlight,
   }
 }
+
+const accepting = (snapshot: ReturnType<Actor<SupervisorMachine>["getSnapshot"]>): boolean =>
+  (snapshot.value as { up?: { lifecycle?: string } }).up?.lifecycle === "accepting"
 
 /** Warnings an operator must see whatever the log level: a restart, a rejected chat credential. */
 const watchStates = (

@@ -1,4 +1,4 @@
-import { assign, enqueueActions, fromPromise, setup } from "xstate"
+import { assign, sendParent, setup } from "xstate"
 import type { CommandRequest } from "../bot/CommandRequest.ts"
 import { type AuthMode, authSessionMachine } from "./authSessionMachine.ts"
 
@@ -16,29 +16,30 @@ export interface ChatSessionContext {
   readonly authMode: AuthMode
   readonly idleTimeoutMs: number
   readonly maxInFlight: number
-  /** Running commands: child id → request id. */
-  readonly running: Readonly<Record<string, string>>
+  /** Commands started and not yet reported done. */
+  readonly running: number
   readonly queued: ReadonlyArray<CommandRequest>
-  /** Sequence for child ids (`cmd.<n>`). */
-  readonly started: number
 }
 
 export type ChatSessionEvent =
   | { readonly type: "COMMAND"; readonly request: CommandRequest }
-  /** A command child ended (XState's events for spawned children, typed here for the handlers). */
-  | { readonly type: `xstate.done.actor.cmd.${number}`; readonly actorId: string }
-  | { readonly type: `xstate.error.actor.cmd.${number}`; readonly actorId: string; readonly error: unknown }
+  /** Sent back by whoever runs a command (`runCommand`), once, when it ended in any way. */
+  | { readonly type: "COMMAND_DONE"; readonly requestId: string }
 
-/** Tells the supervisor a command of this session ended (its count of in-flight commands). */
-export type CommandFinished = { readonly type: "COMMAND_FINISHED"; readonly requestId: string }
-
-const childId = ({ event }: { event: ChatSessionEvent }) => ("actorId" in event ? event.actorId : "")
+/** Tells the supervisor this session has commands running or queued (sent on entering `busy`). */
+export type SessionBusy = { readonly type: "SESSION_BUSY"; readonly sessionKey: string }
+/** Tells the supervisor this session has nothing left to run (sent on leaving `busy`). */
+export type SessionIdle = { readonly type: "SESSION_IDLE"; readonly sessionKey: string }
 
 /**
- * One chat user's session: runs their commands (each a `command` child provided by src/actors:
- * match, execute, ack) through their auth session, and closes itself when idle.
+ * One chat user's session: runs their commands through their auth session, at most
+ * `maxInFlight` at once and the rest in order, and closes itself when idle.
  *
  * idle ──COMMAND──▶ busy ──last command done, none queued──▶ idle ──idle timeout──▶ closed
+ *
+ * A command is not an actor: `runCommand` (provided by src/actors) starts it (match, execute,
+ * ack) on a fiber the bot owns and sends `COMMAND_DONE` to this session when it ends, failed or
+ * not. An actor per command cost more than the rest of a command's handling together.
  */
 export const chatSessionMachine = setup({
   types: {
@@ -48,41 +49,21 @@ export const chatSessionMachine = setup({
   },
   actors: {
     auth: authSessionMachine,
-    command: fromPromise<void, { readonly request: CommandRequest; readonly sessionKey: string }>(
-      async () => {
-        throw new Error("chatSessionMachine: provide the `command` actor")
-      },
-    ),
   },
   delays: {
     idleTimeout: ({ context }) => context.idleTimeoutMs,
   },
   guards: {
-    hasRoom: ({ context }) => Object.keys(context.running).length < context.maxInFlight,
-    allDone: ({ context }) => Object.keys(context.running).length === 0 && context.queued.length === 0,
+    hasQueued: ({ context }) => context.queued.length > 0,
+    hasRoom: ({ context }) => context.running < context.maxInFlight,
+    allDone: ({ context }) => context.running === 0 && context.queued.length === 0,
   },
   actions: {
-    /** Starts `request` as child `cmd.<n>`. */
-    startCommand: enqueueActions(({ context, enqueue }, request: CommandRequest) => {
-      const id = `cmd.${context.started}`
-      enqueue.spawnChild("command", { id, input: { request, sessionKey: context.key } })
-      enqueue.assign({ running: { ...context.running, [id]: request.id }, started: context.started + 1 })
-    }),
-    /** A command child ended (done or error: the command actor reports its own failures). */
-    finished: enqueueActions(({ context, enqueue }, actorId: string) => {
-      const requestId = context.running[actorId]
-      if (requestId === undefined) return
-      const { [actorId]: _, ...running } = context.running
-      const [next, ...queued] = context.queued
-      if (next === undefined) {
-        enqueue.assign({ running })
-      } else {
-        const id = `cmd.${context.started}`
-        enqueue.spawnChild("command", { id, input: { request: next, sessionKey: context.key } })
-        enqueue.assign({ running: { ...running, [id]: next.id }, queued, started: context.started + 1 })
-      }
-      enqueue.sendParent({ type: "COMMAND_FINISHED", requestId } satisfies CommandFinished)
-    }),
+    countRunning: assign({ running: ({ context }) => context.running + 1 }),
+    /** Provided by src/actors: starts `request`; sends `COMMAND_DONE` to `self` when it ends. */
+    runCommand: (_, _request: CommandRequest) => {
+      throw new Error("chatSessionMachine: provide the `runCommand` action")
+    },
   },
 }).createMachine({
   id: "chatSession",
@@ -91,32 +72,48 @@ export const chatSessionMachine = setup({
     authMode: input.authMode,
     idleTimeoutMs: input.idleTimeoutMs,
     maxInFlight: Math.max(1, input.maxInFlight),
-    running: {},
+    running: 0,
     queued: [],
-    started: 0,
   }),
   invoke: { src: "auth", id: "auth", input: ({ context }) => ({ mode: context.authMode }) },
   initial: "idle",
   on: {
-    COMMAND: [
+    // A command ended: the next queued one (if any) takes its place.
+    COMMAND_DONE: [
       {
-        guard: "hasRoom",
-        target: ".busy",
-        actions: { type: "startCommand", params: ({ event }) => event.request },
+        guard: "hasQueued",
+        actions: [
+          { type: "runCommand", params: ({ context }) => context.queued[0]! },
+          assign({ queued: ({ context }) => context.queued.slice(1) }),
+        ],
       },
-      {
-        target: ".busy",
-        actions: assign({ queued: ({ context, event }) => [...context.queued, event.request] }),
-      },
+      { actions: assign({ running: ({ context }) => Math.max(0, context.running - 1) }) },
     ],
-    "xstate.done.actor.cmd.*": { actions: { type: "finished", params: childId } },
-    "xstate.error.actor.cmd.*": { actions: { type: "finished", params: childId } },
   },
   states: {
     idle: {
+      on: {
+        COMMAND: {
+          target: "busy",
+          actions: ["countRunning", { type: "runCommand", params: ({ event }) => event.request }],
+        },
+      },
       after: { idleTimeout: "closed" },
     },
+    // Handlers live in each state, not on the root: a root transition targeting `.busy` would
+    // exit and re-enter `busy` (and tell the supervisor idle, then busy) on every command.
     busy: {
+      on: {
+        COMMAND: [
+          {
+            guard: "hasRoom",
+            actions: ["countRunning", { type: "runCommand", params: ({ event }) => event.request }],
+          },
+          { actions: assign({ queued: ({ context, event }) => [...context.queued, event.request] }) },
+        ],
+      },
+      entry: sendParent(({ context }): SessionBusy => ({ type: "SESSION_BUSY", sessionKey: context.key })),
+      exit: sendParent(({ context }): SessionIdle => ({ type: "SESSION_IDLE", sessionKey: context.key })),
       always: { guard: "allDone", target: "idle" },
     },
     closed: { type: "final" },

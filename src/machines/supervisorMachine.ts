@@ -1,9 +1,9 @@
-import { HashMap } from "effect"
+import { HashSet } from "effect"
 import { type AnyActorLogic, type AnyStateMachine, assign, enqueueActions, fromCallback, setup } from "xstate"
 import type { CommandRequest } from "../bot/CommandRequest.ts"
 import type { AuthMode } from "./authSessionMachine.ts"
 import { backoffDelay } from "./backoffDelay.ts"
-import { chatSessionMachine } from "./chatSessionMachine.ts"
+import { chatSessionMachine, type SessionBusy, type SessionIdle } from "./chatSessionMachine.ts"
 
 /** The long-lived children every bot has, besides one `adapter:<name>` per chat backend. */
 export const coreChildren = ["credential", "aliasSync", "stream"] as const
@@ -36,18 +36,21 @@ export interface SupervisorContext {
   /** Chat sessions: session key → child id. */
   readonly sessions: Readonly<Record<string, string>>
   /**
-   * Commands accepted and not finished: request id → session key. A persistent map: a burst puts
-   * thousands here, and copying a record per command made the burst quadratic.
+   * Sessions with commands running or queued (their `SESSION_BUSY`/`SESSION_IDLE`): what the
+   * shutdown drain waits for. Sessions report changes, not commands, so a burst costs the
+   * supervisor one event per user rather than two per command.
    */
-  readonly inFlight: HashMap.HashMap<string, string>
+  readonly busy: HashSet.HashSet<string>
   readonly sessionSeq: number
 }
 
 export type SupervisorEvent =
   /** A command typed in chat (sent by an adapter connection). */
   | { readonly type: "COMMAND"; readonly request: CommandRequest }
-  /** A session's command ended. */
-  | { readonly type: "COMMAND_FINISHED"; readonly requestId: string }
+  /** A session has commands running or queued. */
+  | SessionBusy
+  /** A session has nothing left to run. */
+  | SessionIdle
   /** Stop taking commands, let in-flight ones finish (bounded), then stop every child. */
   | { readonly type: "SHUTDOWN" }
   | { readonly type: `xstate.done.actor.session.${number}`; readonly actorId: string }
@@ -153,7 +156,7 @@ export const makeSupervisorMachine = (adapterNames: ReadonlyArray<string>) => {
       ),
     },
     guards: {
-      nothingInFlight: ({ context }) => HashMap.isEmpty(context.inFlight),
+      nothingInFlight: ({ context }) => HashSet.size(context.busy) === 0,
     },
     actions: {
       /** Routes a command to its user's session, spawning one when there is none (or it just closed). */
@@ -179,24 +182,27 @@ export const makeSupervisorMachine = (adapterNames: ReadonlyArray<string>) => {
             },
           })
         }
-        enqueue.assign({
-          sessions: { ...context.sessions, [request.sessionKey]: id! },
-          sessionSeq: context.sessionSeq + (alive ? 0 : 1),
-          inFlight: HashMap.set(context.inFlight, request.id, request.sessionKey),
-        })
+        if (!alive)
+          enqueue.assign({
+            sessions: { ...context.sessions, [request.sessionKey]: id! },
+            sessionSeq: context.sessionSeq + 1,
+          })
         enqueue.sendTo(id!, { type: "COMMAND", request })
       }),
-      finished: assign(({ context, event }) => {
-        if (event.type !== "COMMAND_FINISHED") return {}
-        return { inFlight: HashMap.remove(context.inFlight, event.requestId) }
+      sessionBusy: assign(({ context, event }) => {
+        if (event.type !== "SESSION_BUSY") return {}
+        return { busy: HashSet.add(context.busy, event.sessionKey) }
+      }),
+      sessionIdle: assign(({ context, event }) => {
+        if (event.type !== "SESSION_IDLE") return {}
+        return { busy: HashSet.remove(context.busy, event.sessionKey) }
       }),
       /** A session ended: forget it and (if it failed) the commands it still had. */
       sessionEnded: assign(({ context, event }) => {
         const key = sessionOf(childId({ event }), context.sessions)
         if (key === undefined) return {}
         const { [key]: _, ...sessions } = context.sessions
-        const inFlight = HashMap.filter(context.inFlight, (k) => k !== key)
-        return { sessions, inFlight }
+        return { sessions, busy: HashSet.remove(context.busy, key) }
       }),
       /** Provided by src/actors: answers a command that arrives while shutting down. */
       refuseCommand: () => {},
@@ -214,12 +220,13 @@ export const makeSupervisorMachine = (adapterNames: ReadonlyArray<string>) => {
       random: input.random ?? Math.random,
       restarts: {},
       sessions: {},
-      inFlight: HashMap.empty(),
+      busy: HashSet.empty(),
       sessionSeq: 0,
     }),
     initial: "up",
     on: {
-      COMMAND_FINISHED: { actions: "finished" },
+      SESSION_BUSY: { actions: "sessionBusy" },
+      SESSION_IDLE: { actions: "sessionIdle" },
       "xstate.done.actor.session.*": { actions: "sessionEnded" },
       "xstate.error.actor.session.*": { actions: "sessionEnded" },
     },

@@ -1,4 +1,3 @@
-import { HashMap } from "effect"
 import { afterEach, expect, it } from "vitest"
 import { aliasesLoaded, type Harness, isRunAck, startHarness, streamConnected, waitFor } from "./harness.ts"
 
@@ -8,7 +7,7 @@ afterEach(async () => {
   h = undefined
 })
 
-const inFlight = (harness: Harness) => HashMap.size(harness.bot.supervisor.getSnapshot().context.inFlight)
+const inFlight = (harness: Harness) => harness.bot.commandsInFlight()
 
 it("shutdown refuses new commands, lets an in-flight one finish and answer, then stops every child", async () => {
   h = await startHarness()

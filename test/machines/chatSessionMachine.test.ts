@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { createActor, createMachine, fromPromise, SimulatedClock, sendTo } from "xstate"
+import { type AnyActorRef, createActor, createMachine, SimulatedClock, sendTo } from "xstate"
 import type { CommandRequest } from "../../src/bot/CommandRequest.ts"
 import { chatSessionMachine } from "../../src/machines/chatSessionMachine.ts"
 
@@ -12,40 +12,34 @@ const req = (id: string): CommandRequest => ({
 })
 const flush = () => new Promise((r) => setTimeout(r, 0))
 
-/** Commands that finish when the test resolves them, in any order. */
+/** A `runCommand` whose commands end when the test says so, in any order. */
 const controlled = () => {
   const pending = new Map<string, () => void>()
   const order: string[] = []
-  const command = fromPromise<void, { request: CommandRequest; sessionKey: string }>(
-    ({ input }) =>
-      new Promise<void>((resolve, reject) => {
-        order.push(input.request.id)
-        pending.set(input.request.id, () =>
-          input.request.id.startsWith("boom") ? reject(new Error("x")) : resolve(),
-        )
-      }),
-  )
+  const runCommand = ({ self }: { self: AnyActorRef }, request: CommandRequest) => {
+    order.push(request.id)
+    pending.set(request.id, () => self.send({ type: "COMMAND_DONE", requestId: request.id }))
+  }
   const finish = async (id: string) => {
     pending.get(id)!()
     pending.delete(id)
     await flush()
   }
-  return { command, order, finish, pending }
+  return { runCommand, order, finish, pending }
 }
 
-/** A parent that records COMMAND_FINISHED and forwards test events to the session. */
-const withParent = (command: ReturnType<typeof controlled>["command"], clock: SimulatedClock) => {
-  const finished: string[] = []
+/** A parent that records what the session tells it and forwards test events to the session. */
+const withParent = (runCommand: ReturnType<typeof controlled>["runCommand"], clock: SimulatedClock) => {
+  const told: string[] = []
   const parent = createMachine({
     invoke: {
       id: "session",
-      src: chatSessionMachine.provide({ actors: { command } }),
+      src: chatSessionMachine.provide({ actions: { runCommand } }),
       input: { key: "fake:alice", authMode: "standalone", idleTimeoutMs: 1_000, maxInFlight: 2 },
     },
     on: {
-      COMMAND_FINISHED: {
-        actions: ({ event }) => finished.push((event as unknown as { requestId: string }).requestId),
-      },
+      SESSION_BUSY: { actions: () => told.push("busy") },
+      SESSION_IDLE: { actions: () => told.push("idle") },
       FORWARD: {
         actions: sendTo("session", ({ event }) => (event as unknown as { inner: object }).inner as never),
       },
@@ -55,14 +49,14 @@ const withParent = (command: ReturnType<typeof controlled>["command"], clock: Si
   const session = () => actor.getSnapshot().children.session
   const send = (r: CommandRequest) =>
     actor.send({ type: "FORWARD", inner: { type: "COMMAND", request: r } } as never)
-  return { actor, session, send, finished }
+  return { actor, session, send, told }
 }
 
 describe("chatSessionMachine", () => {
   it("runs up to maxInFlight commands at once and queues the rest in order", async () => {
     const clock = new SimulatedClock()
     const c = controlled()
-    const { session, send, finished } = withParent(c.command, clock)
+    const { session, send } = withParent(c.runCommand, clock)
     send(req("a"))
     send(req("b"))
     send(req("c"))
@@ -70,31 +64,37 @@ describe("chatSessionMachine", () => {
     await flush()
     expect(c.order).toEqual(["a", "b"])
     expect(session()!.getSnapshot().value).toBe("busy")
+    expect(session()!.getSnapshot().context).toMatchObject({ running: 2 })
     await c.finish("b")
     expect(c.order).toEqual(["a", "b", "c"])
     await c.finish("a")
     expect(c.order).toEqual(["a", "b", "c", "d"])
     await c.finish("c")
+    expect(session()!.getSnapshot().value).toBe("busy")
     await c.finish("d")
-    expect(finished).toEqual(["b", "a", "c", "d"])
     expect(session()!.getSnapshot().value).toBe("idle")
+    expect(session()!.getSnapshot().context).toMatchObject({ running: 0, queued: [] })
   })
 
-  it("counts a failed command as finished", async () => {
+  it("tells its parent busy once and idle once for a whole burst, not per command", async () => {
     const clock = new SimulatedClock()
     const c = controlled()
-    const { session, send, finished } = withParent(c.command, clock)
-    send(req("boom1"))
+    const { send, told } = withParent(c.runCommand, clock)
+    for (const id of ["a", "b", "c", "d", "e"]) send(req(id))
     await flush()
-    await c.finish("boom1")
-    expect(finished).toEqual(["boom1"])
-    expect(session()!.getSnapshot().value).toBe("idle")
+    expect(told).toEqual(["busy"])
+    for (const id of ["a", "b", "c", "d", "e"]) await c.finish(id)
+    expect(c.order).toEqual(["a", "b", "c", "d", "e"])
+    expect(told).toEqual(["busy", "idle"])
+    send(req("f"))
+    await flush()
+    expect(told).toEqual(["busy", "idle", "busy"])
   })
 
   it("closes itself after the idle timeout, not while busy", async () => {
     const clock = new SimulatedClock()
     const c = controlled()
-    const { session, send } = withParent(c.command, clock)
+    const { session, send } = withParent(c.runCommand, clock)
     send(req("a"))
     await flush()
     clock.increment(5_000)
@@ -107,7 +107,7 @@ describe("chatSessionMachine", () => {
   })
 
   it("runs the user's auth session as a child (standalone today)", () => {
-    const { session } = withParent(controlled().command, new SimulatedClock())
+    const { session } = withParent(controlled().runCommand, new SimulatedClock())
     expect(session()!.getSnapshot().children.auth!.getSnapshot().value).toBe("standalone")
   })
 })

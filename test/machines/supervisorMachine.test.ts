@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { HashMap } from "effect"
-import { createActor, fromCallback, fromPromise, SimulatedClock } from "xstate"
+import { HashSet } from "effect"
+import { type AnyActorRef, createActor, fromCallback, SimulatedClock } from "xstate"
 import type { CommandRequest } from "../../src/bot/CommandRequest.ts"
 import { chatSessionMachine } from "../../src/machines/chatSessionMachine.ts"
 import { makeSupervisorMachine } from "../../src/machines/supervisorMachine.ts"
@@ -19,14 +19,12 @@ const build = (opts: { failing?: { starts: number }; commandsHang?: boolean } = 
   const clock = new SimulatedClock()
   const ran: Array<{ id: string; session: string }> = []
   const release = new Map<string, () => void>()
-  const command = fromPromise<void, { request: CommandRequest; sessionKey: string }>(
-    ({ input }) =>
-      new Promise<void>((resolve) => {
-        ran.push({ id: input.request.id, session: input.sessionKey })
-        if (opts.commandsHang) release.set(input.request.id, resolve)
-        else resolve()
-      }),
-  )
+  const runCommand = ({ self }: { self: AnyActorRef }, request: CommandRequest) => {
+    ran.push({ id: request.id, session: request.sessionKey })
+    const done = () => self.send({ type: "COMMAND_DONE", requestId: request.id })
+    if (opts.commandsHang) release.set(request.id, done)
+    else queueMicrotask(done)
+  }
   const starts = { stream: 0 }
   const stream = fromCallback(() => {
     starts.stream++
@@ -39,7 +37,7 @@ const build = (opts: { failing?: { starts: number }; commandsHang?: boolean } = 
       aliasSync: idle,
       stream,
       adapter: idle,
-      chatSession: chatSessionMachine.provide({ actors: { command } }),
+      chatSession: chatSessionMachine.provide({ actions: { runCommand } }),
     },
   })
   const errors: unknown[] = []
@@ -83,7 +81,7 @@ describe("supervisorMachine", () => {
     await flush()
     expect(ran.map((r) => r.id)).toEqual(["c1", "c2", "c3"])
     expect(Object.keys(actor.getSnapshot().context.sessions).sort()).toEqual(["fake:alice", "fake:bob"])
-    expect(HashMap.size(actor.getSnapshot().context.inFlight)).toBe(0)
+    expect(HashSet.size(actor.getSnapshot().context.busy)).toBe(0)
   })
 
   it("forgets a session that closed when idle and spawns a fresh one for the next command", async () => {
@@ -124,6 +122,7 @@ describe("supervisorMachine", () => {
     const { actor, release, ran } = build({ commandsHang: true })
     actor.send({ type: "COMMAND", request: req("c1", "alice") })
     await flush()
+    expect([...HashSet.values(actor.getSnapshot().context.busy)]).toEqual(["fake:alice"])
     actor.send({ type: "SHUTDOWN" })
     expect(value(actor).up!.lifecycle).toBe("draining")
     actor.send({ type: "COMMAND", request: req("late", "bob") })
