@@ -36,7 +36,12 @@ interface ExecutionRecord {
   readonly alias: ActionAlias | undefined
   status: string
   readonly start: Date
+  /** `start` and `end` in st2's format, computed once: records are rendered many times. */
+  readonly startIso: string
   end: Date | undefined
+  endIso: string | undefined
+  /** `liveaction.notify`, fixed at scheduling. */
+  readonly notifyJson: Json | undefined
   result: unknown
   readonly log: Array<{ status: string; timestamp: string }>
 }
@@ -46,26 +51,70 @@ export const announcementEvent = (route: string): string =>
   `st2.announcement__${route === "hubot" ? "chatops" : route}`
 
 /** Drops falsy top-level fields, as `ActionExecutionAPI.from_model` does. */
-const compact = (doc: Json): Json =>
-  Object.fromEntries(
-    Object.entries(doc).filter(
-      ([, v]) =>
-        !(
-          v === undefined ||
-          v === null ||
-          v === false ||
-          v === 0 ||
-          v === "" ||
-          (Array.isArray(v) && v.length === 0) ||
-          (typeof v === "object" && v !== null && Object.keys(v).length === 0)
-        ),
-    ),
-  )
+const compact = (doc: Json): Json => {
+  const out: Json = {}
+  for (const k of Object.keys(doc)) {
+    const v = doc[k]
+    if (v === undefined || v === null || v === false || v === 0 || v === "") continue
+    if (Array.isArray(v) ? v.length === 0 : typeof v === "object" && Object.keys(v).length === 0) continue
+    out[k] = v
+  }
+  return out
+}
+
+/** What `toApi` shows of an action and of its runner: fixed per action, so built once and shared. */
+interface ActionJson {
+  readonly ref: string
+  readonly action: Json
+  readonly runner: Json
+}
+const actionJsonCache = new WeakMap<ActionSpec, ActionJson>()
+const actionJson = (action: ActionSpec): ActionJson => {
+  let cached = actionJsonCache.get(action)
+  if (cached === undefined) {
+    const ref = `${action.pack}.${action.name}`
+    cached = {
+      ref,
+      action: {
+        id: objectId.stable(ref),
+        ref,
+        uid: `action:${action.pack}:${action.name}`,
+        name: action.name,
+        pack: action.pack,
+        description: action.description,
+        enabled: true,
+        entry_point: "",
+        runner_type: action.runner.name,
+        parameters: action.parameters,
+      },
+      runner: {
+        id: objectId.stable(action.runner.name),
+        uid: `runner_type:${action.runner.name}`,
+        name: action.runner.name,
+        description: action.runner.description,
+        enabled: true,
+        runner_module: action.runner.runner_module,
+        runner_parameters: action.runner.runner_parameters,
+      },
+    }
+    actionJsonCache.set(action, cached)
+  }
+  return cached
+}
+
+const notifyJson = (notify: NotifyOnComplete | undefined): Json | undefined => {
+  if (notify === undefined) return undefined
+  const data: Json = { source_channel: notify.data.source_channel, user: notify.data.user }
+  if (notify.data.source_context !== undefined && notify.data.source_context !== null)
+    data.source_context = notify.data.source_context
+  return { "on-complete": { data, routes: notify.routes } }
+}
 
 export interface ExecutionsOptions {
   readonly resultDelayMs: number
   readonly webUiUrl: () => string
-  readonly publish: (event: string, data: unknown) => void
+  /** Publishes `event` on the stream; `data` is called (once, at once) only if a stream wants it. */
+  readonly publish: (event: string, data: () => unknown) => void
 }
 
 /**
@@ -77,6 +126,7 @@ export interface ExecutionsOptions {
 export class Executions {
   readonly #records = new Map<string, ExecutionRecord>()
   readonly #timers = new Set<NodeJS.Timeout>()
+  #webUiBase: { readonly raw: string; readonly base: string } | undefined
 
   constructor(private readonly options: ExecutionsOptions) {}
 
@@ -88,6 +138,7 @@ export class Executions {
     alias?: ActionAlias
   }): Json {
     const now = new Date()
+    const nowIso = isoMicros(now)
     const record: ExecutionRecord = {
       id: objectId(),
       liveactionId: objectId(),
@@ -98,9 +149,12 @@ export class Executions {
       alias: input.alias,
       status: "requested",
       start: now,
+      startIso: nowIso,
       end: undefined,
+      endIso: undefined,
+      notifyJson: notifyJson(input.notify),
       result: undefined,
-      log: [{ status: "requested", timestamp: isoMicros(now) }],
+      log: [{ status: "requested", timestamp: nowIso }],
     }
     this.#records.set(record.id, record)
     this.#publish(record, "create")
@@ -175,76 +229,59 @@ export class Executions {
   }
 
   toApi(record: ExecutionRecord): Json {
-    const action = record.action
-    const ref = `${action.pack}.${action.name}`
+    const { ref, action, runner } = actionJson(record.action)
     const ended = record.end !== undefined
     return compact({
       id: record.id,
-      action: {
-        id: objectId.stable(ref),
-        ref,
-        uid: `action:${action.pack}:${action.name}`,
-        name: action.name,
-        pack: action.pack,
-        description: action.description,
-        enabled: true,
-        entry_point: "",
-        runner_type: action.runner.name,
-        parameters: action.parameters,
-      },
-      runner: {
-        id: objectId.stable(action.runner.name),
-        uid: `runner_type:${action.runner.name}`,
-        name: action.runner.name,
-        description: action.runner.description,
-        enabled: true,
-        runner_module: action.runner.runner_module,
-        runner_parameters: action.runner.runner_parameters,
-      },
-      liveaction: this.#liveaction(record, false),
+      action,
+      runner,
+      liveaction: this.#liveaction(record, ref, false),
       status: record.status,
-      start_timestamp: isoMicros(record.start),
-      end_timestamp: ended ? isoMicros(record.end!) : undefined,
+      start_timestamp: record.startIso,
+      end_timestamp: record.endIso,
       elapsed_seconds: ended
         ? Math.round((record.end!.getTime() - record.start.getTime()) * 1000) / 1e6
         : undefined,
       parameters: record.parameters,
       context: record.context,
       result: record.result,
-      web_url: `${this.options.webUiUrl().replace(/\/$/, "")}/#/history/${record.id}/general`,
+      web_url: `${this.#webUi()}/#/history/${record.id}/general`,
       log: record.log,
     })
   }
 
-  #liveaction(record: ExecutionRecord, full: boolean): Json {
+  /** `webUiUrl` without a trailing `/` (recomputed only when the URL changes). */
+  #webUi(): string {
+    const raw = this.options.webUiUrl()
+    if (this.#webUiBase?.raw !== raw) this.#webUiBase = { raw, base: raw.replace(/\/$/, "") }
+    return this.#webUiBase.base
+  }
+
+  #liveaction(record: ExecutionRecord, ref: string, full: boolean): Json {
     const base: Json = {
-      action: `${record.action.pack}.${record.action.name}`,
+      action: ref,
       action_is_workflow: false,
       callback: {},
       id: record.liveactionId,
       parameters: record.parameters,
       runner_info: { hostname: runnerHostname(), pid: process.pid },
     }
-    if (record.notify !== undefined) {
-      const data: Json = { source_channel: record.notify.data.source_channel, user: record.notify.data.user }
-      if (record.notify.data.source_context !== undefined && record.notify.data.source_context !== null)
-        data.source_context = record.notify.data.source_context
-      base.notify = { "on-complete": { data, routes: record.notify.routes } }
-    }
+    if (record.notifyJson !== undefined) base.notify = record.notifyJson
     if (!full) return base
-    return {
-      ...base,
-      status: record.status,
-      start_timestamp: isoMicros(record.start),
-      ...(record.end === undefined ? {} : { end_timestamp: isoMicros(record.end) }),
-      context: { ...record.context, execution_id: record.id },
-      ...(record.result === undefined ? {} : { result: record.result }),
-    }
+    base.status = record.status
+    base.start_timestamp = record.startIso
+    if (record.endIso !== undefined) base.end_timestamp = record.endIso
+    base.context = { ...record.context, execution_id: record.id }
+    if (record.result !== undefined) base.result = record.result
+    return base
   }
 
+  /** Each step's two events; the records are built only if a stream wants them. */
   #publish(record: ExecutionRecord, kind: "create" | "update"): void {
-    this.options.publish(`st2.execution__${kind}`, this.toApi(record))
-    this.options.publish(`st2.liveaction__${kind}`, this.#liveaction(record, true))
+    this.options.publish(`st2.execution__${kind}`, () => this.toApi(record))
+    this.options.publish(`st2.liveaction__${kind}`, () =>
+      this.#liveaction(record, actionJson(record.action).ref, true),
+    )
   }
 
   #after(ms: number, fn: () => void): void {
@@ -276,6 +313,7 @@ export class Executions {
 
   #finish(record: ExecutionRecord, status: string): void {
     record.end = new Date()
+    record.endIso = isoMicros(record.end)
     this.#setStatus(record, status)
     this.#notify(record)
   }
@@ -330,7 +368,7 @@ export class Executions {
         // st2's format_execution_result action fails and nothing is announced.
         continue
       }
-      this.options.publish(announcementEvent(route), {
+      this.options.publish(announcementEvent(route), () => ({
         payload: {
           message,
           channel: notify.data.source_channel ?? null,
@@ -340,7 +378,7 @@ export class Executions {
           context: notify.data.source_context ?? null,
         },
         trace_context: null,
-      })
+      }))
     }
   }
 }

@@ -54,7 +54,7 @@ export class SandboxServer {
     this.executions = new Executions({
       resultDelayMs: config.resultDelayMs,
       webUiUrl: () => config.webUiUrl ?? this.url,
-      publish: (event, data) => this.streams.publish(event, data),
+      publish: (event, data) => this.streams.publishLazy(event, data),
     })
     const aliases = new AliasStore(config.aliases)
     this.#deps = {

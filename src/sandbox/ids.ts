@@ -32,7 +32,7 @@ export const uuid4 = (): string => randomUUID()
  * st2's timestamp format: `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, microseconds). JavaScript clocks
  * have milliseconds, so the last three digits are zeros.
  */
-export const isoMicros = (date: Date): string => date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z")
+export const isoMicros = (date: Date): string => `${date.toISOString().slice(0, -1)}000Z`
 
 /** `YYYY-MM-DDTHH:MM:SSZ`, the format of `GET /api/v1/user`'s `token_expire`. */
 export const isoSeconds = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, "Z")
