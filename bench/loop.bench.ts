@@ -1,27 +1,30 @@
 /**
- * `npm run bench`: the whole ChatOps loop, in one process, against the sandbox (result delay
- * 5 ms). The sandbox runs in a worker thread (`bench/sandboxWorker.ts`; `BENCH_SANDBOX=main` puts
- * it on the bot's thread), so the bot's event loop is the bot's alone. `npm run bench` bundles this file with esbuild (`bench/build.mjs`) and runs it with plain
- * `node`, so the figures are the bot's and the sandbox's, not tsx's compiler. A bench chat adapter injects N commands at once (`!st2 run echo <tag> on localhost`,
- * spread round-robin over 50 chat users in 10 rooms) and waits for N acks and N results. Prints,
- * as its last lines, the figures issue #4 asks for. Prints numbers; asserts nothing about time.
+ * `npm run bench`: the whole ChatOps loop against the sandbox (result delay 5 ms). stormbot runs
+ * in this process (`runBot`, as `stormbot start` runs it); the sandbox runs in a child process
+ * (`bench/sandboxProcess.ts`), so this process's CPU, RSS and garbage collection are the bot's
+ * alone, as against a real StackStorm. `npm run bench` bundles both with esbuild
+ * (`bench/build.mjs`, as `npm run build` bundles stormbot) and runs them under plain `node` with
+ * the flags `bin/stormbot.js` gives stormbot. A bench chat adapter injects N commands at once
+ * (`!st2 run echo <tag> on localhost`, spread round-robin over 50 chat users in 10 rooms) and
+ * waits for N acks and N results. Prints, as its last lines, the figures issue #4 asks for.
+ * Prints numbers; asserts nothing about time.
  * Targets: N=2,000 at ≥ 5,000 commands/s with peak RSS ≤ 100 MB; N=200 with p95 ack ≤ 50 ms.
  */
+import { spawn } from "node:child_process"
 import { availableParallelism, loadavg } from "node:os"
-import { type EventLoopUtilization, performance } from "node:perf_hooks"
+import { performance } from "node:perf_hooks"
+import { createInterface } from "node:readline"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
-import { Worker } from "node:worker_threads"
 import { Effect, Either, Redacted, type Scope } from "effect"
 import { runBot } from "../src/actors/runBot.ts"
 import { decodeConfig } from "../src/config/decodeConfig.ts"
 import { loggingLayer } from "../src/log/loggingLayer.ts"
-import { sandboxResource } from "../src/sandbox/Sandbox.ts"
 import { type BenchCommand, makeBenchAdapter, type RoundTimings } from "./loopAdapter.ts"
-import type { SandboxWorkerData, SandboxWorkerReady } from "./sandboxWorker.ts"
+import type { SandboxProcessReady } from "./sandboxProcess.ts"
 import { threadCpuMs } from "./threadCpu.ts"
 
-// RSS once the code is loaded (bundled, no tsx), before sandbox or bot start.
+// RSS once the bot's code is loaded (no sandbox code in this process), before anything starts.
 const loadedRss = process.memoryUsage.rss()
 
 setFlagsFromString("--expose-gc")
@@ -33,7 +36,6 @@ const PER_USER = 8
 const RESULT_DELAY_MS = 5
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 200)
 const ROUND_TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 120_000)
-const SANDBOX_IN_WORKER = process.env.BENCH_SANDBOX !== "main"
 
 const mb = (bytes: number) => bytes / 1024 / 1024
 const percentile = (sorted: ArrayLike<number>, p: number) =>
@@ -56,26 +58,27 @@ interface RoundFigures {
   readonly unexpected: ReadonlyArray<string>
   readonly perSecond: number
   readonly wallMs: number
+  /** CPU of the bot's process (every thread: JS, garbage collection, compiler). */
   readonly cpuMs: number
-  /** Time the bot's event loop was busy (bot and, with BENCH_SANDBOX=main, the sandbox). */
-  readonly botBusyMs: number
-  /** Time the sandbox worker's event loop was busy; undefined when it shares the bot's thread. */
-  readonly sandboxBusyMs: number | undefined
-  /** CPU time of the bot's thread and of the sandbox worker's (Linux only, 10 ms ticks). */
+  /** CPU of the bot's JS thread (Linux only, 10 ms ticks). */
   readonly botCpuMs: number | undefined
-  readonly sandboxCpuMs: number | undefined
+  /** CPU of the sandbox's process. */
+  readonly sandboxCpuMs: number
   readonly ack: { readonly p50: number; readonly p95: number; readonly max: number }
   readonly result: { readonly p50: number; readonly p95: number; readonly max: number }
   readonly peakRssMb: number
   readonly load: number
 }
 
+const stats = (xs: number[]) =>
+  xs.length === 0
+    ? { p50: Number.NaN, p95: Number.NaN, max: Number.NaN }
+    : { p50: percentile(xs, 50), p95: percentile(xs, 95), max: xs[xs.length - 1]! }
+
 const figures = (
   n: number,
   t: RoundTimings,
-  cpuMs: number,
-  busy: { readonly bot: number; readonly sandbox: number | undefined },
-  threadCpu: { readonly bot: number | undefined; readonly sandbox: number | undefined },
+  cpu: { readonly process: number; readonly bot: number | undefined; readonly sandbox: number },
   peakRss: number,
   complete: boolean,
 ): RoundFigures => {
@@ -96,14 +99,6 @@ const figures = (
   acks.sort((a, b) => a - b)
   results.sort((a, b) => a - b)
   const wallMs = last - first
-  const stats = (xs: number[]) =>
-    xs.length === 0
-      ? { p50: Number.NaN, p95: Number.NaN, max: Number.NaN }
-      : {
-          p50: percentile(xs, 50),
-          p95: percentile(xs, 95),
-          max: xs[xs.length - 1]!,
-        }
   return {
     n,
     complete,
@@ -111,11 +106,9 @@ const figures = (
     unexpected: t.unexpected,
     perSecond: (n / wallMs) * 1000,
     wallMs,
-    cpuMs,
-    botBusyMs: busy.bot,
-    sandboxBusyMs: busy.sandbox,
-    botCpuMs: threadCpu.bot,
-    sandboxCpuMs: threadCpu.sandbox,
+    cpuMs: cpu.process,
+    botCpuMs: cpu.bot,
+    sandboxCpuMs: cpu.sandbox,
     ack: stats(acks),
     result: stats(results),
     peakRssMb: mb(peakRss),
@@ -125,82 +118,70 @@ const figures = (
 
 const f1 = (x: number) => x.toFixed(1)
 const perCommand = (ms: number, n: number) => `${((ms * 1000) / n).toFixed(0)} µs`
-const thread = (name: string, cpuMs: number | undefined, busyMs: number, n: number) =>
-  cpuMs === undefined
-    ? `${name} busy ${perCommand(busyMs, n)}`
-    : `${name} CPU ${perCommand(cpuMs, n)} (busy ${perCommand(busyMs, n)})`
 const line = (label: string, r: RoundFigures) =>
-  `${label} N=${r.n}: ${r.perSecond.toFixed(0)} commands/s (${r.wallMs.toFixed(0)} ms wall; per command: ` +
-  `process CPU ${perCommand(r.cpuMs, r.n)}; ` +
-  thread(r.sandboxBusyMs === undefined ? "bot+sandbox thread" : "bot thread", r.botCpuMs, r.botBusyMs, r.n) +
-  (r.sandboxBusyMs === undefined
-    ? ""
-    : `; ${thread("sandbox thread", r.sandboxCpuMs, r.sandboxBusyMs, r.n)}`) +
-  `) | ` +
+  `${label} N=${r.n}: ${r.perSecond.toFixed(0)} commands/s (${r.wallMs.toFixed(0)} ms wall; CPU per command: ` +
+  `bot process ${perCommand(r.cpuMs, r.n)}` +
+  (r.botCpuMs === undefined ? "" : ` (its JS thread ${perCommand(r.botCpuMs, r.n)})`) +
+  `, sandbox ${perCommand(r.sandboxCpuMs, r.n)}) | ` +
   `ack p50 ${f1(r.ack.p50)} p95 ${f1(r.ack.p95)} max ${f1(r.ack.max)} ms | ` +
   `result p50 ${f1(r.result.p50)} p95 ${f1(r.result.p95)} ms | peak RSS ${r.peakRssMb.toFixed(0)} MB | load ${r.load.toFixed(2)}` +
   (r.complete && r.unexpected.length === 0
     ? ""
     : ` | INCOMPLETE: ${r.missing} missing, ${r.unexpected.length} unexpected (${r.unexpected.slice(0, 3).join(" / ")})`)
 
-interface BenchSandbox {
-  readonly url: string
-  readonly apiKey: string
-  /** The sandbox worker's event-loop utilisation; undefined when the sandbox is on this thread. */
-  readonly elu: ((since?: EventLoopUtilization) => EventLoopUtilization) | undefined
-  /** The sandbox worker's thread CPU time (ms); undefined when it is on this thread. */
-  readonly cpuMs: (() => Promise<number | undefined>) | undefined
+interface BenchSandbox extends SandboxProcessReady {
+  /** The sandbox process's CPU time so far (ms). */
+  readonly cpuMs: () => Promise<number>
 }
 
-/** The sandbox in a worker thread (bundled next to this file, or the .ts under tsx). */
-const sandboxWorker: Effect.Effect<BenchSandbox, never, Scope.Scope> = Effect.acquireRelease(
-  Effect.promise(
-    () =>
-      new Promise<{ worker: Worker; ready: SandboxWorkerReady }>((resolve, reject) => {
-        const underTsx = import.meta.url.endsWith(".ts")
-        const worker = new Worker(
-          new URL(underTsx ? "./sandboxWorker.ts" : "./sandboxWorker.mjs", import.meta.url),
-          {
-            workerData: { resultDelayMs: RESULT_DELAY_MS } satisfies SandboxWorkerData,
-            execArgv: underTsx ? ["--import", "tsx"] : [],
-          },
-        )
-        worker.once("error", reject)
-        worker.once("message", (ready: SandboxWorkerReady) => resolve({ worker, ready }))
-      }),
-  ),
-  ({ worker }) =>
-    Effect.promise(
-      () =>
-        new Promise<void>((resolve) => {
-          worker.once("message", () => resolve())
-          worker.postMessage("stop")
-        }),
-    ).pipe(
+/** The sandbox as a child process: bundled next to this file, or the .ts under tsx. */
+const sandboxProcess: Effect.Effect<BenchSandbox, Error, Scope.Scope> = Effect.acquireRelease(
+  Effect.async<{ child: ReturnType<typeof spawn>; lines: AsyncIterator<string> }, Error>((resume) => {
+    const underTsx = import.meta.url.endsWith(".ts")
+    const script = new URL(underTsx ? "./sandboxProcess.ts" : "./sandboxProcess.mjs", import.meta.url)
+    const child = spawn(
+      process.execPath,
+      [...(underTsx ? ["--import", "tsx"] : []), script.pathname, String(RESULT_DELAY_MS)],
+      { stdio: ["pipe", "pipe", "inherit"] },
+    )
+    child.once("error", (e) => resume(Effect.fail(e)))
+    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
+    resume(Effect.succeed({ child, lines }))
+  }),
+  ({ child }) =>
+    Effect.async<void>((resume) => {
+      if (child.exitCode !== null) return resume(Effect.void)
+      child.once("exit", () => resume(Effect.void))
+      child.stdin!.end("stop\n")
+    }).pipe(
       Effect.timeout("5 seconds"),
       Effect.ignore,
-      Effect.zipRight(Effect.promise(() => worker.terminate())),
+      Effect.zipRight(Effect.sync(() => child.kill("SIGKILL"))),
     ),
 ).pipe(
-  Effect.map(({ worker, ready }) => ({
-    ...ready,
-    elu: (since?: EventLoopUtilization) => worker.performance.eventLoopUtilization(since),
-    cpuMs: () =>
-      new Promise<number | undefined>((resolve) => {
-        worker.once("message", (m: { cpuMs?: number }) => resolve(m.cpuMs))
-        worker.postMessage("cpu")
+  Effect.flatMap(({ child, lines }) => {
+    const next = () =>
+      lines.next().then((r) => {
+        if (r.done === true) throw new Error("the sandbox process ended")
+        return JSON.parse(r.value) as unknown
+      })
+    return Effect.map(
+      Effect.promise(() => next() as Promise<SandboxProcessReady>),
+      (ready): BenchSandbox => ({
+        url: ready.url,
+        apiKey: ready.apiKey,
+        cpuMs: () => {
+          child.stdin!.write("cpu\n")
+          return next().then((m) => (m as { cpuMs: number }).cpuMs)
+        },
       }),
-  })),
-)
-
-const sandboxOnThisThread: Effect.Effect<BenchSandbox, never, Scope.Scope> = Effect.map(
-  sandboxResource({ port: 0, resultDelayMs: RESULT_DELAY_MS }),
-  (s) => ({ url: s.url, apiKey: s.apiKey, elu: undefined, cpuMs: undefined }),
+    )
+  }),
 )
 
 const program = Effect.scoped(
   Effect.gen(function* () {
-    const sandbox = yield* SANDBOX_IN_WORKER ? sandboxWorker : sandboxOnThisThread
+    const sandbox = yield* sandboxProcess
     const decoded = decodeConfig({
       stackstorm: { url: sandbox.url, api_auth: { key: sandbox.apiKey } },
       log: { level: "error" },
@@ -233,35 +214,45 @@ const program = Effect.scoped(
         gc()
         // memoryUsage.rss() is cheap; memoryUsage() walks the heap spaces and skewed the figures.
         let peak = process.memoryUsage.rss()
+        const heapProbe = process.env.BENCH_HEAP === "1"
+        let peakHeap = { heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0, rss: 0 }
         const sampler = setInterval(() => {
           peak = Math.max(peak, process.memoryUsage.rss())
+          if (heapProbe) {
+            const m = process.memoryUsage()
+            if (m.rss > peakHeap.rss) peakHeap = m
+          }
         }, 25)
         const cpu = process.cpuUsage()
-        const botElu = performance.eventLoopUtilization()
-        const sandboxElu = sandbox.elu?.()
         const botCpu = threadCpuMs()
-        const sandboxCpu = await sandbox.cpuMs?.()
-        const commands = commandsFor(n)
-        const { done, timings } = adapter.round(commands)
+        const sandboxCpu = await sandbox.cpuMs()
+        const { done, timings } = adapter.round(commandsFor(n))
         const complete = await Promise.race([
           done.then(() => true),
           new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ROUND_TIMEOUT_MS).unref()),
         ])
         clearInterval(sampler)
+        if (heapProbe)
+          process.stderr.write(
+            `at peak RSS: ${Object.entries(peakHeap)
+              .map(([k, v]) => `${k} ${mb(v).toFixed(0)} MB`)
+              .join(", ")}\n`,
+          )
         peak = Math.max(peak, process.memoryUsage.rss())
         const used = process.cpuUsage(cpu)
-        const busy = {
-          bot: performance.eventLoopUtilization(botElu).active,
-          sandbox: sandboxElu === undefined ? undefined : sandbox.elu?.(sandboxElu).active,
-        }
         const botCpuNow = threadCpuMs()
-        const sandboxCpuNow = await sandbox.cpuMs?.()
-        const threadCpu = {
-          bot: botCpu === undefined || botCpuNow === undefined ? undefined : botCpuNow - botCpu,
-          sandbox:
-            sandboxCpu === undefined || sandboxCpuNow === undefined ? undefined : sandboxCpuNow - sandboxCpu,
-        }
-        return figures(n, timings, (used.user + used.system) / 1000, busy, threadCpu, peak, complete)
+        const sandboxCpuNow = await sandbox.cpuMs()
+        return figures(
+          n,
+          timings,
+          {
+            process: (used.user + used.system) / 1000,
+            bot: botCpu === undefined || botCpuNow === undefined ? undefined : botCpuNow - botCpu,
+            sandbox: sandboxCpuNow - sandboxCpu,
+          },
+          peak,
+          complete,
+        )
       }).pipe(
         // Settle before the next round (bounded: an incomplete round leaves results owed).
         Effect.zipLeft(
@@ -270,7 +261,7 @@ const program = Effect.scoped(
             Effect.ignore,
           ),
         ),
-        Effect.tap((r) => Effect.sync(() => process.stderr.write(`${line(`round`, r)}\n`))),
+        Effect.tap((r) => Effect.sync(() => process.stderr.write(`${line("round", r)}\n`))),
       )
 
     const warm = yield* round(WARMUP)
@@ -284,12 +275,10 @@ const { warm, big, small } = await Effect.runPromise(program)
 const maxRssMb = process.resourceUsage().maxRSS / 1024
 
 console.log(
-  `stormbot loop bench: bot and sandbox (result delay ${RESULT_DELAY_MS} ms) in one process, ` +
-    (SANDBOX_IN_WORKER
-      ? "the sandbox in a worker thread (process CPU and RSS include it; thread CPU from /proc in 10 ms ticks; 'busy' is the thread's event loop active, CPU or waiting for a core); "
-      : "on one thread (BENCH_SANDBOX=main), so their costs add up; ") +
+  `stormbot loop bench: the bot in this process, the sandbox (result delay ${RESULT_DELAY_MS} ms) in a child process; ` +
     `${USERS} chat users in ${ROOMS} rooms, commands round-robin over them, per-user concurrency ${PER_USER}; ` +
-    `warm-up round of ${WARMUP} first; ${availableParallelism()} CPUs, load ${loadavg()
+    `warm-up round of ${WARMUP} first; node ${process.version} ${process.execArgv.join(" ")}; ` +
+    `${availableParallelism()} CPUs, load ${loadavg()
       .map((l) => l.toFixed(2))
       .join(" ")}`,
 )
@@ -297,12 +286,10 @@ console.log(line("warm-up", warm))
 console.log(line("big   ", big))
 console.log(line("small ", small))
 console.log(
-  `process maxRSS (whole run, sandbox included): ${maxRssMb.toFixed(0)} MB; RSS with only the code loaded (esbuild bundle under plain node; effect, xstate, undici, nunjucks): ${mb(loadedRss).toFixed(0)} MB`,
+  `bot process maxRSS over the whole run: ${maxRssMb.toFixed(0)} MB; RSS with only the code loaded: ${mb(loadedRss).toFixed(0)} MB`,
 )
 console.log(
-  SANDBOX_IN_WORKER
-    ? "the bot's thread runs the bot alone: 5000/s needs at most 200 µs of its CPU per command"
-    : "one JS thread runs bot and sandbox: 5000/s needs at most 200 µs of CPU per command for both together",
+  "5000/s on 2 cores leaves the bot one core: at most 200 µs of its CPU per command, the sandbox the same on the other",
 )
 console.log(
   "targets: N=2000 ≥ 5000 commands/s, peak RSS ≤ 100 MB; N=200 ack p95 ≤ 50 ms (Hubot: ~1200/s, p95 134 ms, 148 MB)",
