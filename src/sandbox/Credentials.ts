@@ -43,6 +43,8 @@ export class Credentials {
   readonly #users: ReadonlyArray<SandboxUser>
   readonly #keys = new Map<string, ApiKeyRecord>()
   readonly #tokens = new Map<string, TokenRecord>()
+  /** sha512 of API keys recently presented: hashing on every request was a visible cost. Bounded. */
+  readonly #keyHashes = new Map<string, string>()
 
   constructor(
     users: ReadonlyArray<SandboxUser>,
@@ -106,7 +108,12 @@ export class Credentials {
   }
 
   checkApiKey(key: string): ApiKeyRecord | HttpError {
-    const hash = sha512(key)
+    let hash = this.#keyHashes.get(key)
+    if (hash === undefined) {
+      hash = sha512(key)
+      if (this.#keyHashes.size >= 1000) this.#keyHashes.clear()
+      this.#keyHashes.set(key, hash)
+    }
     const record = this.#keys.get(hash)
     if (record === undefined) return httpError(401, `Unauthorized - ApiKey with key_hash=${hash} not found.`)
     if (!record.enabled) return httpError(401, "Unauthorized - API key is disabled.")

@@ -127,6 +127,8 @@ export class Executions {
   readonly #records = new Map<string, ExecutionRecord>()
   readonly #timers = new Set<NodeJS.Timeout>()
   #webUiBase: { readonly raw: string; readonly base: string } | undefined
+  /** Steps due on the next timer turn; one timer serves all of them (see `#soon`). */
+  #soonQueue: Array<() => void> = []
 
   constructor(private readonly options: ExecutionsOptions) {}
 
@@ -158,9 +160,9 @@ export class Executions {
     }
     this.#records.set(record.id, record)
     this.#publish(record, "create")
-    this.#after(0, () => {
+    this.#soon(() => {
       this.#setStatus(record, "scheduled")
-      this.#after(0, () => {
+      this.#soon(() => {
         this.#setStatus(record, "running")
         this.#after(this.options.resultDelayMs, () => this.#run(record))
       })
@@ -226,6 +228,7 @@ export class Executions {
   dispose(): void {
     for (const t of this.#timers) clearTimeout(t)
     this.#timers.clear()
+    this.#soonQueue = []
   }
 
   toApi(record: ExecutionRecord): Json {
@@ -282,6 +285,21 @@ export class Executions {
     this.options.publish(`st2.liveaction__${kind}`, () =>
       this.#liveaction(record, actionJson(record.action).ref, true),
     )
+  }
+
+  /**
+   * `#after(0, fn)` for many steps at once: steps queued before the timer fires run together, in
+   * the order queued, with one timer rather than one each.
+   */
+  #soon(fn: () => void): void {
+    if (this.#soonQueue.length === 0) {
+      this.#after(0, () => {
+        const due = this.#soonQueue
+        this.#soonQueue = []
+        for (const step of due) step()
+      })
+    }
+    this.#soonQueue.push(fn)
   }
 
   #after(ms: number, fn: () => void): void {

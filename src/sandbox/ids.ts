@@ -3,21 +3,27 @@ import { randomBytes, randomUUID } from "node:crypto"
 /** A MongoDB-style ObjectId: 24 hex characters, time-ordered like st2's ids. */
 export const objectId = (): string => {
   const seconds = Math.floor(Date.now() / 1000)
-    .toString(16)
-    .padStart(8, "0")
-  return seconds + randomHex16()
+  if (seconds !== prefixSecond) {
+    prefixSecond = seconds
+    prefix = seconds.toString(16).padStart(8, "0")
+  }
+  return prefix + randomHex16()
 }
 
-// Random bytes drawn in batches: one randomBytes call per id was a visible cost in a burst.
-let pool = Buffer.alloc(0)
+let prefixSecond = -1
+let prefix = ""
+
+// Random hex drawn in batches: one randomBytes call (or one Buffer.toString) per id was a
+// visible cost in a burst.
+let pool = ""
 let poolAt = 0
 const randomHex16 = (): string => {
-  if (poolAt + 8 > pool.length) {
-    pool = randomBytes(8 * 512)
+  if (poolAt + 16 > pool.length) {
+    pool = randomBytes(8 * 512).toString("hex")
     poolAt = 0
   }
-  poolAt += 8
-  return pool.toString("hex", poolAt - 8, poolAt)
+  poolAt += 16
+  return pool.slice(poolAt - 16, poolAt)
 }
 
 /** An st2 auth token: 32 hex characters (a uuid4 without dashes). */
