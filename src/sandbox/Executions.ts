@@ -50,16 +50,14 @@ interface ExecutionRecord {
 export const announcementEvent = (route: string): string =>
   `st2.announcement__${route === "hubot" ? "chatops" : route}`
 
-/** Drops falsy top-level fields, as `ActionExecutionAPI.from_model` does. */
-const compact = (doc: Json): Json => {
-  const out: Json = {}
-  for (const k of Object.keys(doc)) {
-    const v = doc[k]
-    if (v === undefined || v === null || v === false || v === 0 || v === "") continue
-    if (Array.isArray(v) ? v.length === 0 : typeof v === "object" && Object.keys(v).length === 0) continue
-    out[k] = v
-  }
-  return out
+/** Sets `doc[key]` unless `value` is falsy: `ActionExecutionAPI.from_model` drops falsy top-level fields. */
+const put = (doc: Json, key: string, value: unknown): void => {
+  if (value === undefined || value === null || value === false || value === 0 || value === "") return
+  if (
+    Array.isArray(value) ? value.length === 0 : typeof value === "object" && Object.keys(value).length === 0
+  )
+    return
+  doc[key] = value
 }
 
 /** What `toApi` shows of an action and of its runner: fixed per action, so built once and shared. */
@@ -233,24 +231,22 @@ export class Executions {
 
   toApi(record: ExecutionRecord): Json {
     const { ref, action, runner } = actionJson(record.action)
-    const ended = record.end !== undefined
-    return compact({
-      id: record.id,
-      action,
-      runner,
-      liveaction: this.#liveaction(record, ref, false),
-      status: record.status,
-      start_timestamp: record.startIso,
-      end_timestamp: record.endIso,
-      elapsed_seconds: ended
-        ? Math.round((record.end!.getTime() - record.start.getTime()) * 1000) / 1e6
-        : undefined,
-      parameters: record.parameters,
-      context: record.context,
-      result: record.result,
-      web_url: `${this.#webUi()}/#/history/${record.id}/general`,
-      log: record.log,
-    })
+    const doc: Json = {}
+    put(doc, "id", record.id)
+    put(doc, "action", action)
+    put(doc, "runner", runner)
+    put(doc, "liveaction", this.#liveaction(record, ref, false))
+    put(doc, "status", record.status)
+    put(doc, "start_timestamp", record.startIso)
+    put(doc, "end_timestamp", record.endIso)
+    if (record.end !== undefined)
+      put(doc, "elapsed_seconds", Math.round((record.end.getTime() - record.start.getTime()) * 1000) / 1e6)
+    put(doc, "parameters", record.parameters)
+    put(doc, "context", record.context)
+    put(doc, "result", record.result)
+    put(doc, "web_url", `${this.#webUi()}/#/history/${record.id}/general`)
+    put(doc, "log", record.log)
+    return doc
   }
 
   /** `webUiUrl` without a trailing `/` (recomputed only when the URL changes). */

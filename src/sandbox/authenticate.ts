@@ -16,6 +16,13 @@ export const cookie = (req: IncomingMessage, name: string): string | undefined =
   return undefined
 }
 
+const present = (
+  value: string | null | undefined,
+  kind: "token" | "key",
+  location: AuthInfo["location"],
+): { value: string; kind: "token" | "key"; location: AuthInfo["location"] } | undefined =>
+  value === undefined || value === null ? undefined : { value, kind, location }
+
 /**
  * st2's credential lookup: the FIRST present of header `X-Auth-Token`, header `St2-Api-Key`,
  * query `x-auth-token`, query `st2-api-key`, cookie `auth-token` is validated; if it is invalid
@@ -26,16 +33,15 @@ export const authenticate = (
   query: URLSearchParams,
   credentials: Credentials,
 ): AuthInfo | HttpError => {
-  const candidates: Array<[string | null | undefined, "token" | "key", AuthInfo["location"]]> = [
-    [header(req, "x-auth-token"), "token", "header"],
-    [header(req, "st2-api-key"), "key", "header"],
-    [query.get("x-auth-token"), "token", "query"],
-    [query.get("st2-api-key"), "key", "query"],
-    [cookie(req, "auth-token"), "token", "cookie"],
-  ]
-  const found = candidates.find(([value]) => value !== undefined && value !== null)
+  // `??` stops at the first credential present: the later ones are not even parsed.
+  const found =
+    present(header(req, "x-auth-token"), "token", "header") ??
+    present(header(req, "st2-api-key"), "key", "header") ??
+    present(query.get("x-auth-token"), "token", "query") ??
+    present(query.get("st2-api-key"), "key", "query") ??
+    present(cookie(req, "auth-token"), "token", "cookie")
   if (found === undefined) return httpError(401, "Unauthorized - One of Token or API key required.")
-  const [value, kind, location] = found as [string, "token" | "key", AuthInfo["location"]]
+  const { value, kind, location } = found
   if (kind === "token") {
     const record = credentials.checkToken(value)
     if (isHttpError(record)) return record

@@ -59,7 +59,8 @@ export const castParameters = (
   }
   for (const [name, spec] of Object.entries(specs)) {
     if (name in out) continue
-    if (spec.default !== undefined) out[name] = structuredClone(spec.default)
+    if (spec.default !== undefined)
+      out[name] = typeof spec.default === "object" ? structuredClone(spec.default) : spec.default
     else if (spec.required) return httpError(400, `'${name}' is a required property`)
   }
   return out

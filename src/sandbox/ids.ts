@@ -38,7 +38,13 @@ export const uuid4 = (): string => randomUUID()
  * st2's timestamp format: `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, microseconds). JavaScript clocks
  * have milliseconds, so the last three digits are zeros.
  */
-export const isoMicros = (date: Date): string => `${date.toISOString().slice(0, -1)}000Z`
+export const isoMicros = (date: Date): string => {
+  const ms = date.getTime()
+  if (ms !== lastIso.ms) lastIso = { ms, text: `${date.toISOString().slice(0, -1)}000Z` }
+  return lastIso.text
+}
+// The last timestamp formatted: a burst formats the same millisecond many times.
+let lastIso = { ms: Number.NaN, text: "" }
 
 /** `YYYY-MM-DDTHH:MM:SSZ`, the format of `GET /api/v1/user`'s `token_expire`. */
 export const isoSeconds = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, "Z")
