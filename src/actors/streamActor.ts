@@ -14,7 +14,7 @@ import {
   type Scope,
   Stream,
 } from "effect"
-import type { Dispatcher } from "undici"
+import type { St2Transport } from "../st2/St2Transport.ts"
 import {
   type Actor,
   type ActorOptions,
@@ -45,7 +45,7 @@ export interface StreamOptions {
   /** XState inspection (`stormbot start --inspect`). */
   readonly inspect?: ((event: InspectionEvent) => void) | undefined
   /** Default: `makeDispatcher(endpoints, { bodyTimeoutMs: 0 })`, destroyed when the scope closes. */
-  readonly dispatcher?: Dispatcher | undefined
+  readonly dispatcher?: St2Transport | undefined
   /** Jitter source for the backoff (tests pin it). */
   readonly random?: (() => number) | undefined
   /** The machine's clock for its delays (XState's `clock` option); default: real time. */
@@ -121,7 +121,7 @@ export const streamActorLogic = (
   runtime: Runtime.Runtime<BotCredential>,
   request: {
     readonly streamUrl: string
-    readonly dispatcher: Dispatcher
+    readonly dispatcher: St2Transport
     readonly events: ReadonlyArray<string>
   },
   fibers: Set<Fiber.RuntimeFiber<unknown, unknown>> = new Set(),

@@ -1,11 +1,11 @@
 import { Buffer } from "node:buffer"
 import { Context, Effect, Either, Layer, ParseResult, Redacted, Schema } from "effect"
-import type { Dispatcher } from "undici"
 import { ActionAlias, aliasRef } from "./ActionAlias.ts"
 import { credentialHeaders, type St2Credential } from "./St2Credential.ts"
 import { makeDispatcher, type St2Endpoints } from "./St2Endpoints.ts"
 import { type St2Error, St2UndecodableBody } from "./St2Error.ts"
 import { type St2Request, st2Request } from "./St2Http.ts"
+import type { St2Transport } from "./St2Transport.ts"
 import {
   type AliasExecutionRequest,
   AliasExecutionResult,
@@ -123,12 +123,12 @@ const skippedOf = (raw: unknown, error: ParseResult.ParseError): SkippedAlias =>
 }
 
 /**
- * The client over an undici dispatcher. Exported for tests and for callers that own their
- * dispatcher; applications use `St2ClientLive`.
+ * The client over a transport (`makeDispatcher`). Exported for tests and for callers that own
+ * their transport; applications use `St2ClientLive`.
  */
 export const makeSt2Client = (
   endpoints: Pick<St2Endpoints, "authUrl" | "apiUrl" | "requestTimeoutMs">,
-  dispatcher: Dispatcher,
+  dispatcher: St2Transport,
 ): St2ClientService => {
   const send = <A, I>(req: St2Request, schema: Schema.Schema<A, I>) =>
     st2Request(dispatcher, endpoints.requestTimeoutMs, req, schema)
@@ -263,11 +263,12 @@ export const makeSt2Client = (
   }
 }
 
-/** How long closing the dispatcher may wait for in-flight requests before it destroys them. */
+/** How long closing the transport may wait for in-flight requests before it destroys them. */
 const closeGraceMs = 2000
 
 /**
- * The client with its own dispatcher (TLS per `endpoints`), closed when the layer's scope ends.
+ * The client with its own transport (TLS per `endpoints`, keep-alive, a bounded pool), closed when
+ * the layer's scope ends.
  */
 export const St2ClientLive = (endpoints: St2Endpoints): Layer.Layer<St2Client> =>
   Layer.scoped(

@@ -1,9 +1,9 @@
 import { Redacted } from "effect"
-import { Agent, type Dispatcher } from "undici"
+import { makeSt2Transport, type St2Transport } from "./St2Transport.ts"
 
 /**
  * Where StackStorm is and how to reach it. TLS settings apply to stormbot's own connections
- * only (a dispatcher per client), never to the whole process.
+ * only (a transport per client), never to the whole process.
  */
 export interface St2Endpoints {
   /** e.g. `https://st2/auth/v1` (no trailing slash) */
@@ -23,20 +23,21 @@ export interface St2Endpoints {
 }
 
 /**
- * An undici dispatcher carrying the TLS choices of `endpoints`. Use it with undici's own `fetch`
- * (`import { fetch } from "undici"`), not Node's global fetch, whose bundled undici differs.
- * `bodyTimeoutMs: 0` disables undici's body timeout (the stream does its own liveness check).
+ * The connections of one client (`St2Transport`: keep-alive, a bounded pool), carrying the TLS
+ * choices of `endpoints`. `bodyTimeoutMs`: longest silence on a request's socket; 0 or absent
+ * means none (requests have their own timer; the stream machine owns the stream's liveness).
+ * Close it with `close()` (waits for requests in flight) or `destroy()`.
  */
 export const makeDispatcher = (
   endpoints: Pick<St2Endpoints, "verifyCert" | "caCert" | "clientCert" | "clientKey">,
-  options: { readonly bodyTimeoutMs?: number } = {},
-): Dispatcher =>
-  new Agent({
-    connect: {
+  options: { readonly bodyTimeoutMs?: number; readonly maxSockets?: number } = {},
+): St2Transport =>
+  makeSt2Transport(
+    {
       rejectUnauthorized: endpoints.verifyCert,
-      ...(endpoints.caCert === undefined ? {} : { ca: endpoints.caCert }),
-      ...(endpoints.clientCert === undefined ? {} : { cert: endpoints.clientCert }),
-      ...(endpoints.clientKey === undefined ? {} : { key: Redacted.value(endpoints.clientKey) }),
+      ca: endpoints.caCert,
+      cert: endpoints.clientCert,
+      key: endpoints.clientKey === undefined ? undefined : Redacted.value(endpoints.clientKey),
     },
-    ...(options.bodyTimeoutMs === undefined ? {} : { bodyTimeout: options.bodyTimeoutMs }),
-  })
+    { idleTimeoutMs: options.bodyTimeoutMs, maxSockets: options.maxSockets },
+  )

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto"
 import { Effect, ParseResult, Schema } from "effect"
-import { type Dispatcher, request } from "undici"
 import { St2Timeout, St2Unavailable, St2UndecodableBody, type St2Error } from "./St2Error.ts"
 import { errorFromResponse } from "./St2ErrorMapping.ts"
+import { type St2Transport, socketErrorCause } from "./St2Transport.ts"
 
 /** One request to st2api or st2auth. Credentials go in `headers` only, never in `query`. */
 export interface St2Request {
@@ -40,8 +40,10 @@ const answerHeaders = (raw: Record<string, string | string[] | undefined>): Answ
   },
 })
 
-/** The statuses fetch treats as redirects; with `redirect: "error"` each was a network error. */
+/** Redirects are refused: a credential header would follow one to wherever it points. */
 const redirectStatuses = new Set([301, 302, 303, 307, 308])
+const redirectRefused =
+  "st2 answered with a redirect, which stormbot does not follow (credentials would travel with it): configure the final URL (https://...)"
 
 const maxDetail = 500
 
@@ -58,18 +60,6 @@ const decodeDetail = (error: ParseResult.ParseError, sensitive: boolean): string
   return text.length > maxDetail ? `${text.slice(0, maxDetail)}…` : text
 }
 
-/** `cause` of a fetch failure: the socket error's code and message (no URL query, no headers). */
-const unavailableCause = (e: unknown): string => {
-  const outer = e instanceof Error ? e : new Error(String(e))
-  // fetch wrapped the socket error in `cause`; undici's request throws it as is.
-  const inner = outer.cause instanceof Error ? outer.cause : outer
-  if (inner !== undefined && /redirect/i.test(inner.message))
-    return "st2 answered with a redirect, which stormbot does not follow (credentials would travel with it): configure the final URL (https://...)"
-  const code =
-    inner !== undefined && "code" in inner && typeof inner.code === "string" ? `${inner.code}: ` : ""
-  return `${code}${inner?.message ?? outer.message}`
-}
-
 const urlOf = (req: St2Request): URL => {
   const url = new URL(req.base.replace(/\/+$/, "") + req.path)
   for (const [k, v] of Object.entries(req.query ?? {}))
@@ -84,7 +74,7 @@ const urlOf = (req: St2Request): URL => {
  * Redirects are refused: a custom credential header would follow them to another host.
  */
 export const st2Request = <A, I>(
-  dispatcher: Dispatcher,
+  transport: St2Transport,
   timeoutMs: number,
   req: St2Request,
   schema: Schema.Schema<A, I>,
@@ -101,53 +91,57 @@ export const st2Request = <A, I>(
   if (req.body !== undefined) headers["Content-Type"] = "application/json"
   // The timeout is a plain timer that aborts the request, and interruption aborts it too: no
   // timeout fiber and no interruption signal per request (both showed per command in profiles).
+  // The timer runs from the call, so a turn waited in the pool's queue counts.
   return Effect.async<
     { res: { status: number; headers: AnswerHeaders }; text: string },
     St2Unavailable | St2Timeout
   >((resume) => {
-    const controller = new AbortController()
-    let timedOut = false
-    const timer =
-      timeoutMs < 2 ** 31
-        ? setTimeout(() => {
-            timedOut = true
-            controller.abort()
-          }, timeoutMs)
-        : undefined
-    const send = async () => {
-      // undici's request rather than fetch: the same dispatcher and socket handling at a
-      // fraction of the cost per call (no WHATWG streams and Response objects). It follows no
-      // redirect; one is refused below as fetch's `redirect: "error"` refused it.
-      const res = await request(url, {
-        method: req.method,
-        headers,
-        body: req.body === undefined ? undefined : JSON.stringify(req.body),
-        signal: controller.signal,
-        dispatcher,
-      })
-      const text = await res.body.text()
-      if (redirectStatuses.has(res.statusCode)) throw new Error("unexpected redirect")
-      return { res: { status: res.statusCode, headers: answerHeaders(res.headers) }, text }
+    let settled = false
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const settle = (
+      outcome: Effect.Effect<
+        { res: { status: number; headers: AnswerHeaders }; text: string },
+        St2Unavailable | St2Timeout
+      >,
+    ) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      resume(outcome)
     }
-    send().then(
-      (answer) => {
-        clearTimeout(timer)
-        resume(Effect.succeed(answer))
-      },
-      (e: unknown) => {
-        clearTimeout(timer)
-        resume(
-          Effect.fail(
-            timedOut
-              ? new St2Timeout({ ...common, requestId: sentId, timeoutMs })
-              : new St2Unavailable({ ...common, requestId: sentId, cause: unavailableCause(e) }),
-          ),
-        )
+    const unavailable = (cause: string) =>
+      Effect.fail(new St2Unavailable({ ...common, requestId: sentId, cause }))
+    const abort = transport.send(
+      url,
+      { method: req.method, headers, body: req.body === undefined ? undefined : JSON.stringify(req.body) },
+      {
+        onResponse: (res) => {
+          const status = res.statusCode ?? 0
+          let text = ""
+          res.setEncoding("utf8")
+          res.on("data", (chunk: string) => {
+            text += chunk
+          })
+          res.on("end", () =>
+            settle(
+              redirectStatuses.has(status)
+                ? unavailable(redirectRefused)
+                : Effect.succeed({ res: { status, headers: answerHeaders(res.headers) }, text }),
+            ),
+          )
+        },
+        onError: (e) => settle(unavailable(socketErrorCause(e))),
       },
     )
+    if (timeoutMs < 2 ** 31)
+      timer = setTimeout(() => {
+        settle(Effect.fail(new St2Timeout({ ...common, requestId: sentId, timeoutMs })))
+        abort()
+      }, timeoutMs)
     return Effect.sync(() => {
+      settled = true
       clearTimeout(timer)
-      controller.abort()
+      abort()
     })
   }).pipe(
     Effect.flatMap(({ res, text }) => {

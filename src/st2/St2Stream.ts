@@ -1,9 +1,10 @@
-import { Effect, type Scope, Stream } from "effect"
+import type { IncomingMessage } from "node:http"
+import { Effect, Option, type Scope, Stream } from "effect"
 import { createParser, type EventSourceMessage } from "eventsource-parser"
-import { type Dispatcher, fetch } from "undici"
 import { credentialHeaders, type St2Credential } from "./St2Credential.ts"
 import { type St2Error, St2Unavailable, St2UndecodableBody } from "./St2Error.ts"
 import { errorFromResponse } from "./St2ErrorMapping.ts"
+import { type St2Transport, socketErrorCause } from "./St2Transport.ts"
 
 /**
  * One thing read from st2's event stream (contract §5).
@@ -19,8 +20,8 @@ export type StreamItem =
 export interface StreamRequest {
   /** `St2Endpoints.streamUrl`, e.g. `https://st2/stream/v1`; the request goes to `${streamUrl}/stream`. */
   readonly streamUrl: string
-  /** From `makeDispatcher(endpoints, { bodyTimeoutMs: 0 })`: the machine owns liveness, not undici. */
-  readonly dispatcher: Dispatcher
+  /** From `makeDispatcher(endpoints, { bodyTimeoutMs: 0 })`: the machine owns liveness, not the socket. */
+  readonly dispatcher: St2Transport
   readonly credential: St2Credential
   /** Event-name globs for `?events=`; st2 announcements are `st2.announcement__<route>`. */
   readonly events: ReadonlyArray<string>
@@ -35,17 +36,8 @@ export type StreamReadError = St2Unavailable | St2UndecodableBody
 
 const DEFAULT_MAX_EVENT_CHARS = 32 * 1024 * 1024
 
-const causeText = (error: unknown): string => {
-  if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause
-    if (cause instanceof Error) {
-      const code = (cause as { code?: unknown }).code
-      return typeof code === "string" ? `${code}: ${cause.message}` : cause.message
-    }
-    return error.message
-  }
-  return String(error)
-}
+/** Why a block's data is not JSON (the JSON parser's message). */
+const causeText = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
 /** The URL path st2 sees, for error messages: never the query, never a credential. */
 const streamPath = (streamUrl: string): string => {
@@ -105,50 +97,128 @@ const itemsOf = (
 }
 
 /**
+ * A response body read chunk by chunk on demand: the socket is paused while a chunk waits, so a
+ * slow reader holds st2 back instead of buffering without bound. Listeners are attached at once
+ * (call it in `onResponse`), so no chunk, end or error is missed before the first pull.
+ */
+const bodyReader = (res: IncomingMessage) => {
+  const chunks: Array<Buffer> = []
+  let ended = false
+  let error: Error | undefined
+  let wake: (() => void) | undefined
+  const notify = () => {
+    const w = wake
+    wake = undefined
+    w?.()
+  }
+  res.on("data", (chunk: Buffer) => {
+    chunks.push(chunk)
+    res.pause()
+    notify()
+  })
+  res.on("end", () => {
+    ended = true
+    notify()
+  })
+  res.on("error", (e) => {
+    error ??= e
+    notify()
+  })
+  res.on("close", () => {
+    if (!ended) error ??= Object.assign(new Error("the stream closed before its end"), { code: "ECONNRESET" })
+    notify()
+  })
+  /** The next chunk; fails with `None` at the end, `Some(error)` when the body broke. */
+  const pull: Effect.Effect<Buffer, Option.Option<Error>> = Effect.async((resume) => {
+    const step = () => {
+      const chunk = chunks.shift()
+      if (chunk !== undefined) {
+        if (chunks.length === 0) res.resume()
+        resume(Effect.succeed(chunk))
+      } else if (error !== undefined) resume(Effect.fail(Option.some(error)))
+      else if (ended) resume(Effect.fail(Option.none()))
+      else wake = step
+    }
+    step()
+    return Effect.sync(() => {
+      wake = undefined
+    })
+  })
+  return { pull }
+}
+
+/** The whole body as text (an error answer: small, JSON or a proxy's HTML). */
+const readText = (pull: Effect.Effect<Buffer, Option.Option<Error>>): Effect.Effect<string, Error> =>
+  Effect.gen(function* () {
+    const chunks: Array<Buffer> = []
+    for (;;) {
+      const next = yield* Effect.either(pull)
+      if (next._tag === "Right") chunks.push(next.right)
+      else if (Option.isSome(next.left)) return yield* Effect.fail(next.left.value)
+      else return Buffer.concat(chunks).toString("utf8")
+    }
+  })
+
+/**
  * Opens `GET ${streamUrl}/stream?events=...` with the credential in a header. Succeeds once st2
  * answered 200 `text/event-stream`, with the body as a stream of items that ends when the server
  * closes (nginx's `retry: 1000` answer when st2stream is down is such an end). Any other answer
  * fails with a tagged error: 401 → `St2Unauthorized` with its reason, 5xx → `St2ServerError`, ...
- * The request is aborted when the scope closes.
+ * The request (and its socket) is destroyed when the scope closes. No timeout: the stream
+ * machine owns liveness (heartbeats).
  */
 export const openStream = (
   request: StreamRequest,
 ): Effect.Effect<Stream.Stream<StreamItem, StreamReadError>, StreamOpenError, Scope.Scope> =>
   Effect.gen(function* () {
     const path = streamPath(request.streamUrl)
-    const controller = yield* Effect.acquireRelease(
-      Effect.sync(() => new AbortController()),
-      (c) => Effect.sync(() => c.abort()),
+    const unavailable = (requestId: string | undefined) => (e: unknown) =>
+      new St2Unavailable({ method: "GET", path, requestId, cause: socketErrorCause(e) })
+    const exchange = yield* Effect.acquireRelease(
+      Effect.sync(() => ({ abort: () => {} })),
+      (x) => Effect.sync(() => x.abort()),
     )
-    const response = yield* Effect.tryPromise({
-      try: (signal) => {
-        signal.addEventListener("abort", () => controller.abort(), { once: true })
-        return fetch(streamRequestUrl(request.streamUrl, request.events), {
+    const { res, pull } = yield* Effect.async<
+      { res: IncomingMessage; pull: Effect.Effect<Buffer, Option.Option<Error>> },
+      St2Unavailable
+    >((resume) => {
+      let settled = false
+      exchange.abort = request.dispatcher.send(
+        new URL(streamRequestUrl(request.streamUrl, request.events)),
+        {
           method: "GET",
-          dispatcher: request.dispatcher,
-          signal: controller.signal,
           headers: {
             Accept: "text/event-stream",
             "Cache-Control": "no-cache",
             ...credentialHeaders(request.credential),
           },
-        })
-      },
-      catch: (e) => new St2Unavailable({ method: "GET", path, cause: causeText(e) }),
-    })
-    const requestId = response.headers.get("x-request-id") ?? undefined
-    if (response.status !== 200) {
-      const body = yield* Effect.tryPromise({
-        try: () => response.text(),
-        catch: (e) => new St2Unavailable({ method: "GET", path, requestId, cause: causeText(e) }),
-      })
-      return yield* Effect.fail(
-        errorFromResponse({ method: "GET", status: response.status, body, path, requestId }),
+        },
+        {
+          onResponse: (res) => {
+            if (settled) return
+            settled = true
+            resume(Effect.succeed({ res, pull: bodyReader(res).pull }))
+          },
+          // After the response, the body reader sees the failure itself.
+          onError: (e) => {
+            if (settled) return
+            settled = true
+            resume(Effect.fail(unavailable(undefined)(e)))
+          },
+        },
       )
+      return Effect.sync(() => exchange.abort())
+    })
+    const header = res.headers["x-request-id"]
+    const requestId = Array.isArray(header) ? header[0] : header
+    const status = res.statusCode ?? 0
+    if (status !== 200) {
+      const body = yield* readText(pull).pipe(Effect.mapError(unavailable(requestId)))
+      return yield* Effect.fail(errorFromResponse({ method: "GET", status, body, path, requestId }))
     }
-    const contentType = response.headers.get("content-type") ?? ""
-    if (!contentType.toLowerCase().startsWith("text/event-stream") || response.body === null) {
-      yield* Effect.promise(() => response.body?.cancel() ?? Promise.resolve()).pipe(Effect.ignore)
+    const contentType = res.headers["content-type"] ?? ""
+    if (!contentType.toLowerCase().startsWith("text/event-stream")) {
+      exchange.abort()
       return yield* Effect.fail(
         new St2UndecodableBody({
           method: "GET",
@@ -159,12 +229,8 @@ export const openStream = (
         }),
       )
     }
-    const body = response.body
     const toItems = itemsOf(path, request.maxEventChars ?? DEFAULT_MAX_EVENT_CHARS)
-    return Stream.fromReadableStream({
-      evaluate: () => body,
-      onError: (e) => new St2Unavailable({ method: "GET", path, requestId, cause: causeText(e) }),
-    }).pipe(
+    return Stream.repeatEffectOption(pull.pipe(Effect.mapError(Option.map(unavailable(requestId))))).pipe(
       Stream.mapEffect(toItems),
       Stream.mapConcat((items) => items),
     )
