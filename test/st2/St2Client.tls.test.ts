@@ -4,9 +4,11 @@ import { createServer, type Server } from "node:https"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Either, Redacted } from "effect"
+import { Chunk, Effect, Either, Redacted, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { St2Client, St2ClientLive } from "../../src/st2/St2Client.ts"
+import { makeDispatcher } from "../../src/st2/St2Endpoints.ts"
+import { streamItems } from "../../src/st2/St2Stream.ts"
 
 /** A self-signed certificate for 127.0.0.1, made with the system's openssl. */
 const selfSigned = () => {
@@ -94,5 +96,79 @@ describe("TLS settings apply to the client's own dispatcher", () => {
     // A client with verification on, created afterwards, still refuses.
     const strict = await whoami({ verifyCert: true })
     expect(Either.isLeft(strict)).toBe(true)
+  })
+})
+
+describe("TLS client certificates, and the stream over TLS", () => {
+  // st2 behind nginx with `ssl_verify_client on`: no client certificate, no answer.
+  let mtls: Server
+  let mtlsUrl: string
+  let serverCert: string
+  let client: { key: string; cert: string }
+  beforeAll(async () => {
+    const pair = selfSigned()
+    serverCert = pair.cert
+    client = selfSigned()
+    mtls = createServer(
+      { ...pair, requestCert: true, rejectUnauthorized: true, ca: client.cert },
+      (req, res) => {
+        if ((req.url ?? "").startsWith("/stream/v1/stream")) {
+          res.writeHead(200, { "Content-Type": "text/event-stream; charset=UTF-8" })
+          res.end(`\nevent: st2.announcement__errbot\ndata: {"payload":{"message":"over tls"}}\n\n`)
+          return
+        }
+        res.writeHead(200, { "Content-Type": "application/json" })
+        res.end(JSON.stringify({ username: "bot", authentication: { method: "api key" } }))
+      },
+    )
+    await new Promise<void>((resolve) => mtls.listen(0, "127.0.0.1", resolve))
+    mtlsUrl = `https://127.0.0.1:${(mtls.address() as AddressInfo).port}`
+  })
+  afterAll(async () => {
+    mtls.closeAllConnections()
+    await new Promise((r) => mtls.close(r))
+  })
+
+  const endpoints = (withClientCert: boolean) => ({
+    authUrl: `${mtlsUrl}/auth/v1`,
+    apiUrl: `${mtlsUrl}/api/v1`,
+    streamUrl: `${mtlsUrl}/stream/v1`,
+    requestTimeoutMs: 5_000,
+    verifyCert: true,
+    caCert: serverCert,
+    ...(withClientCert ? { clientCert: client.cert, clientKey: Redacted.make(client.key) } : {}),
+  })
+  const whoamiAt = (withClientCert: boolean) =>
+    Effect.runPromise(
+      Effect.either(
+        Effect.flatMap(St2Client, (st2) => st2.currentUser({ _tag: "ApiKey", key: Redacted.make("k") })).pipe(
+          Effect.provide(St2ClientLive(endpoints(withClientCert))),
+        ),
+      ),
+    )
+
+  it("client_cert and client_key are presented; without them the server refuses", async () => {
+    expect(Either.getOrThrow(await whoamiAt(true)).username).toBe("bot")
+    const refused = await whoamiAt(false)
+    expect(Either.isLeft(refused) && refused.left._tag).toBe("St2Unavailable")
+  })
+
+  it("the stream goes through the same TLS settings", async () => {
+    const transport = makeDispatcher(endpoints(true), { bodyTimeoutMs: 0 })
+    try {
+      const items = await Effect.runPromise(
+        streamItems({
+          streamUrl: `${mtlsUrl}/stream/v1`,
+          dispatcher: transport,
+          credential: { _tag: "ApiKey", key: Redacted.make("k") },
+          events: ["st2.announcement__errbot"],
+        }).pipe(Stream.runCollect, Effect.map(Chunk.toArray)),
+      )
+      expect(items.filter((i) => i._tag === "Event")).toEqual([
+        { _tag: "Event", event: "st2.announcement__errbot", data: { payload: { message: "over tls" } } },
+      ])
+    } finally {
+      await transport.destroy()
+    }
   })
 })

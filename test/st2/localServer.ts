@@ -14,8 +14,15 @@ export interface RecordedRequest {
  */
 export const startLocalServer = async (
   handler: (req: RecordedRequest, res: ServerResponse) => void,
-): Promise<{ url: string; requests: RecordedRequest[]; close: () => Promise<void> }> => {
+): Promise<{
+  url: string
+  requests: RecordedRequest[]
+  /** TCP connections accepted so far, and those still open. */
+  connections: () => { accepted: number; open: number }
+  close: () => Promise<void>
+}> => {
   const requests: RecordedRequest[] = []
+  const connections = { accepted: 0, open: 0 }
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on("data", (c: Buffer) => chunks.push(c))
@@ -30,11 +37,17 @@ export const startLocalServer = async (
       handler(recorded, res)
     })
   })
+  server.on("connection", (socket) => {
+    connections.accepted++
+    connections.open++
+    socket.on("close", () => connections.open--)
+  })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    connections: () => ({ ...connections }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()
