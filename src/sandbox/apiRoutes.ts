@@ -3,7 +3,7 @@ import type { AliasIndex } from "../aliases/AliasIndex.ts"
 import { extractParameters } from "../aliases/extractParameters.ts"
 import type { ActionAlias } from "../st2/ActionAlias.ts"
 import { type AliasStore, formatStrings } from "./AliasStore.ts"
-import type { ActionSpec } from "./builtinActions.ts"
+import type { ActionSpec, ParameterSpec } from "./builtinActions.ts"
 import { castParameters } from "./castParameters.ts"
 import type { AuthInfo } from "./Credentials.ts"
 import type { Executions, NotifyOnComplete } from "./Executions.ts"
@@ -84,6 +84,17 @@ interface ExecutionInput {
   readonly notification_route?: string
 }
 
+const specsCache = new WeakMap<ActionSpec, Record<string, ParameterSpec>>()
+/** An action's parameters over its runner's, as st2 merges them (fixed per built-in action). */
+const parameterSpecs = (action: ActionSpec): Record<string, ParameterSpec> => {
+  let specs = specsCache.get(action)
+  if (specs === undefined) {
+    specs = { ...action.runner.runner_parameters, ...action.parameters }
+    specsCache.set(action, specs)
+  }
+  return specs
+}
+
 /** `ActionAliasExecutionController._post`, in st2's order of checks. */
 const executeAlias = (
   deps: ApiDeps,
@@ -130,7 +141,7 @@ const executeAlias = (
   }
   const action = deps.actions.get(alias.action_ref)
   if (action === undefined) return httpError(404, `Action with ref "${alias.action_ref}" not found `)
-  const specs = { ...action.runner.runner_parameters, ...action.parameters }
+  const specs = parameterSpecs(action)
   const casted: Json[] = []
   for (const set of prepared) {
     const params = castParameters(set, specs)

@@ -61,11 +61,14 @@ export const validateBody = (body: unknown, schema: BodySchema): HttpError | und
   for (const key of schema.required ?? []) {
     if (!(key in record)) return httpError(400, `'${key}' is a required property`)
   }
-  for (const [key, prop] of Object.entries(schema.properties)) {
+  for (const key in schema.properties) {
     if (!(key in record)) continue
+    const prop = schema.properties[key]!
     const value = record[key]
-    const types = typeof prop.type === "string" ? [prop.type] : prop.type
-    if (!types.some((t) => isType(value, t))) {
+    if (
+      typeof prop.type === "string" ? !isType(value, prop.type) : !prop.type.some((t) => isType(value, t))
+    ) {
+      const types = typeof prop.type === "string" ? [prop.type] : prop.type
       return httpError(400, `${pyRepr(value)} is not of type ${types.map((t) => `'${t}'`).join(", ")}`)
     }
     if (prop.minimum !== undefined && typeof value === "number" && value < prop.minimum) {
