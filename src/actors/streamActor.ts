@@ -1,5 +1,6 @@
 import {
   Cause,
+  type Chunk,
   Context,
   Effect,
   Either,
@@ -24,10 +25,12 @@ import {
   type InspectionEvent,
 } from "xstate"
 import {
+  BYTES_INTERVAL_MS,
   type ConnectionInput,
   type RefreshCredentialInput,
   type StreamFailure,
   type StreamMachine,
+  type StreamEvent,
   type StreamMachineEvent,
   streamMachine,
 } from "../machines/streamMachine.ts"
@@ -53,10 +56,7 @@ export interface StreamOptions {
 }
 
 /** Any event read from the stream, after the machine dispatched it. */
-export interface StreamEvent {
-  readonly event: string
-  readonly data: unknown
-}
+export type { StreamEvent }
 
 export type StreamActorRef = Actor<StreamMachine>
 
@@ -134,21 +134,36 @@ export const streamActorLogic = (
         const send = (event: StreamMachineEvent) => {
           if (active) sendBack(event)
         }
-        const onItem = (item: StreamItem): Effect.Effect<void> => {
-          switch (item._tag) {
-            case "Bytes":
-              return Effect.sync(() => send({ type: "BYTES" }))
-            case "Event":
-              return Effect.sync(() => send({ type: "EVENT", event: item.event, data: item.data }))
-            case "Malformed":
-              return Effect.logWarning("stream event with malformed data skipped").pipe(
-                Effect.annotateLogs({
-                  event: item.event,
-                  detail: item.detail,
-                  data: item.raw.length > 200 ? `${item.raw.slice(0, 200)}…` : item.raw,
-                }),
-              )
+        // One EVENTS per read (its events in order) and at most one BYTES per BYTES_INTERVAL_MS:
+        // per-item transitions cost more than the items themselves at thousands per second.
+        let lastBytesAt = Number.NEGATIVE_INFINITY
+        const onChunk = (items: Chunk.Chunk<StreamItem>): Effect.Effect<void> => {
+          const events: Array<StreamEvent> = []
+          const malformed: Array<StreamItem & { _tag: "Malformed" }> = []
+          let bytes = false
+          for (const item of items) {
+            if (item._tag === "Bytes") bytes = true
+            else if (item._tag === "Event") events.push({ event: item.event, data: item.data })
+            else malformed.push(item)
           }
+          if (bytes) {
+            const now = performance.now()
+            if (now - lastBytesAt >= BYTES_INTERVAL_MS) {
+              lastBytesAt = now
+              send({ type: "BYTES" })
+            }
+          }
+          if (events.length > 0) send({ type: "EVENTS", events })
+          if (malformed.length === 0) return Effect.void
+          return Effect.forEach(malformed, (item) =>
+            Effect.logWarning("stream event with malformed data skipped").pipe(
+              Effect.annotateLogs({
+                event: item.event,
+                detail: item.detail,
+                data: item.raw.length > 200 ? `${item.raw.slice(0, 200)}…` : item.raw,
+              }),
+            ),
+          )
         }
         const program = Effect.gen(function* () {
           const bot = yield* BotCredential
@@ -157,7 +172,7 @@ export const streamActorLogic = (
             Effect.gen(function* () {
               const items = yield* openStream({ ...request, credential })
               send({ type: "OPENED", at: Date.now() })
-              yield* Stream.runForEach(items, onItem)
+              yield* Stream.runForEachChunk(items, onChunk)
             }),
           ).pipe(Effect.exit)
           return { exit, credential }
@@ -328,7 +343,9 @@ export const makeSt2EventStream = (
           ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
           ...(options.clock === undefined ? {} : { clock: options.clock }),
         })
-        a.on("stream.event", (e) => runSync(dispatch(e.event, e.data)))
+        a.on("stream.events", (e) => {
+          for (const { event, data } of e.events) runSync(dispatch(event, data))
+        })
         watchStreamActor(a, options.routeKey, runSync)
         a.start()
         return a

@@ -6,7 +6,8 @@ import type { St2Error } from "../st2/St2Error.ts"
  * The st2 event-stream connection as states. Pure: the actor layer (src/actors/streamActor.ts)
  * provides the two children that do I/O:
  * - `connection` (a callback actor): opens the stream with the bot's credential and sends back
- *   OPENED, then BYTES / EVENT as they arrive, and at the end exactly one CLOSED or FAILED.
+ *   OPENED, then BYTES (liveness, at most one per `BYTES_INTERVAL_MS`) and EVENTS (the events
+ *   parsed from one read, in order) as they arrive, and at the end exactly one CLOSED or FAILED.
  * - `refreshCredential` (a promise actor): reports the rejected credential to the credential
  *   actor and waits for a fresh one.
  * Every wait is a named delay, so it shows in inspection and tests drive it with SimulatedClock.
@@ -19,6 +20,11 @@ export const FIRST_RETRY_MS = 500
 export const MAX_RETRY_MS = 5_000
 /** st2 sends a heartbeat every 25 s of silence; this long without a byte means the connection is dead. */
 export const SILENCE_LIMIT_MS = 60_000
+/**
+ * The connection child reports bytes at most this often: the silence limit is a minute, and a
+ * transition (and timer reset) per chunk cost more than the chunk's events at thousands per second.
+ */
+export const BYTES_INTERVAL_MS = 1_000
 /** A connection open this long resets the backoff. */
 export const HEALTHY_PERIOD_MS = 60_000
 /** The longest wait for a fresh credential after a 401 before trying again anyway. */
@@ -102,7 +108,8 @@ export const classifyStreamFailure = (failure: StreamFailure): StreamRecovery =>
 export type StreamMachineEvent =
   | { readonly type: "OPENED"; readonly at: number; readonly requestId?: string | undefined }
   | { readonly type: "BYTES" }
-  | { readonly type: "EVENT"; readonly event: string; readonly data: unknown }
+  /** The events parsed from one read of the body, in arrival order (one transition per read). */
+  | { readonly type: "EVENTS"; readonly events: ReadonlyArray<StreamEvent> }
   | { readonly type: "CLOSED" }
   | {
       readonly type: "FAILED"
@@ -111,11 +118,16 @@ export type StreamMachineEvent =
     }
   | { readonly type: "STOP" }
 
-/** Emitted for each stream event, in arrival order: `actor.on("stream.event", ...)`. */
-export interface StreamEventEmitted {
-  readonly type: "stream.event"
+/** One event read from the stream: its name and its JSON data. */
+export interface StreamEvent {
   readonly event: string
   readonly data: unknown
+}
+
+/** Emitted for each batch of stream events, in arrival order: `actor.on("stream.events", ...)`. */
+export interface StreamEventsEmitted {
+  readonly type: "stream.events"
+  readonly events: ReadonlyArray<StreamEvent>
 }
 
 export interface StreamMachineContext {
@@ -161,7 +173,7 @@ export const streamMachine = setup({
   types: {
     context: {} as StreamMachineContext,
     events: {} as StreamMachineEvent,
-    emitted: {} as StreamEventEmitted,
+    emitted: {} as StreamEventsEmitted,
     input: {} as StreamMachineInput,
   },
   actors: {
@@ -194,11 +206,14 @@ export const streamMachine = setup({
     }),
     markOpen: assign({ connectedSince: ({ event }) => (event.type === "OPENED" ? event.at : undefined) }),
     resetAttempts: assign({ attempt: 0 }),
-    forwardEvent: emit(({ event }) => {
-      if (event.type !== "EVENT") throw new Error(`forwardEvent on ${event.type}`)
-      return { type: "stream.event" as const, event: event.event, data: event.data }
+    forwardEvents: emit(({ event }) => {
+      if (event.type !== "EVENTS") throw new Error(`forwardEvents on ${event.type}`)
+      return { type: "stream.events" as const, events: event.events }
     }),
-    countEvent: assign({ eventsReceived: ({ context }) => context.eventsReceived + 1 }),
+    countEvents: assign({
+      eventsReceived: ({ context, event }) =>
+        context.eventsReceived + (event.type === "EVENTS" ? event.events.length : 0),
+    }),
   },
 }).createMachine({
   id: "stream",
@@ -224,7 +239,7 @@ export const streamMachine = setup({
       },
       initial: "connecting",
       on: {
-        EVENT: { actions: ["countEvent", "forwardEvent"] },
+        EVENTS: { actions: ["countEvents", "forwardEvents"] },
         CLOSED: {
           target: "reconnecting",
           actions: { type: "recordFailure", params: ({ event }) => ({ error: failureOf(event) }) },
@@ -261,7 +276,7 @@ export const streamMachine = setup({
           after: { healthyPeriod: { actions: "resetAttempts" } },
           initial: "listening",
           states: {
-            /** Re-entered on every chunk, which restarts its silence timer. */
+            /** Re-entered on every BYTES, which restarts its silence timer. */
             listening: {
               on: { BYTES: { target: "listening", reenter: true } },
               after: {

@@ -137,4 +137,43 @@ describe("streamActor against the sandbox", () => {
     expect(received[0]?.payload).toMatchObject({ channel: "terminal", user: "alice", whisper: false })
     expect(service.actor.getSnapshot().status).toBe("active")
   })
+
+  it("delivers a burst in order with one EVENTS per read and at most one BYTES a second", async () => {
+    const sb = await startSandbox({ port: 0 })
+    sandbox = sb
+    const credential = tokenCredential(sb)
+    const s = Effect.runSync(Scope.make())
+    scope = s
+    const seen: Record<string, number> = {}
+    const service = await Effect.runPromise(
+      makeSt2EventStream({
+        endpoints: { streamUrl: `${sb.url}/stream/v1`, verifyCert: true },
+        routeKey: "errbot",
+        inspect: (e) => {
+          if (e.type === "@xstate.event") seen[e.event.type] = (seen[e.event.type] ?? 0) + 1
+        },
+      }).pipe(
+        Scope.extend(s),
+        Effect.provide(credential.layer),
+        Logger.withMinimumLogLevel(LogLevel.Warning),
+      ),
+    )
+    const queue = await Effect.runPromise(service.subscribe.pipe(Scope.extend(s)))
+    await eventually("connected", () => service.actor.getSnapshot().matches({ live: "connected" }))
+    const started = Date.now()
+    const n = 500
+    for (let i = 1; i <= n; i++)
+      sb.announce("errbot", { message: `b${i}`, channel: "terminal", user: "alice", whisper: false })
+    const received: Array<Announcement> = []
+    await eventually("the whole burst", () => {
+      received.push(...Chunk.toArray(Effect.runSync(Queue.takeAll(queue))))
+      return received.length >= n
+    })
+    const seconds = (Date.now() - started) / 1000
+    expect(received.map((a) => a.payload.message)).toEqual(Array.from({ length: n }, (_, i) => `b${i + 1}`))
+    expect(service.actor.getSnapshot().context.eventsReceived).toBe(n)
+    // Reads carry many events each; liveness is reported at most once a second (plus the first).
+    expect(seen.EVENTS).toBeLessThan(n)
+    expect(seen.BYTES ?? 0).toBeLessThanOrEqual(Math.ceil(seconds) + 1)
+  })
 })

@@ -66,7 +66,11 @@ const start = (
   })
   const actor = createActor(machine, { clock, input: { random: () => options.random ?? 0.999_999 } })
   const emitted: Array<{ event: string; data: unknown }> = []
-  actor.on("stream.event", (e) => emitted.push({ event: e.event, data: e.data }))
+  const batches: number[] = []
+  actor.on("stream.events", (e) => {
+    batches.push(e.events.length)
+    emitted.push(...e.events)
+  })
   const errors: Array<unknown> = []
   actor.subscribe({ error: (e) => errors.push(e) })
   actor.start()
@@ -77,13 +81,13 @@ const start = (
   }
   const state = () => actor.getSnapshot().value
   const ctx = () => actor.getSnapshot().context
-  return { actor, clock, connections, current, refreshes, emitted, errors, state, ctx }
+  return { actor, clock, connections, current, refreshes, emitted, batches, errors, state, ctx }
 }
 
 const connectedState = { live: { connected: "listening" } }
 
 describe("streamMachine", () => {
-  it("connects, forwards each event in order, and counts them", () => {
+  it("connects, forwards each batch of events in order, and counts them", () => {
     const t = start()
     expect(t.state()).toEqual({ live: "connecting" })
     expect(t.connections).toHaveLength(1)
@@ -91,13 +95,21 @@ describe("streamMachine", () => {
     expect(t.state()).toEqual(connectedState)
     expect(t.ctx().connectedSince).toBe(1_000)
     t.current().send({ type: "BYTES" })
-    t.current().send({ type: "EVENT", event: "st2.announcement__chatops", data: { n: 1 } })
-    t.current().send({ type: "EVENT", event: "st2.announcement__chatops", data: { n: 2 } })
+    t.current().send({
+      type: "EVENTS",
+      events: [
+        { event: "st2.announcement__chatops", data: { n: 1 } },
+        { event: "st2.announcement__chatops", data: { n: 2 } },
+      ],
+    })
+    t.current().send({ type: "EVENTS", events: [{ event: "st2.announcement__chatops", data: { n: 3 } }] })
     expect(t.emitted).toEqual([
       { event: "st2.announcement__chatops", data: { n: 1 } },
       { event: "st2.announcement__chatops", data: { n: 2 } },
+      { event: "st2.announcement__chatops", data: { n: 3 } },
     ])
-    expect(t.ctx().eventsReceived).toBe(2)
+    expect(t.batches).toEqual([2, 1])
+    expect(t.ctx().eventsReceived).toBe(3)
     expect(t.errors).toEqual([])
   })
 
