@@ -22,7 +22,7 @@ import { AliasStore } from "../bot/AliasStore.ts"
 import { BotSettings } from "../bot/BotSettings.ts"
 import { ChatAdapters, type RunningAdapter } from "../bot/ChatAdapters.ts"
 import type { CommandRequest } from "../bot/CommandRequest.ts"
-import { handleCommand } from "../bot/handleCommand.ts"
+import { makeCommandHandler } from "../bot/handleCommand.ts"
 import { PendingResults } from "../bot/PendingResults.ts"
 import { parseCommand } from "../bot/parseCommand.ts"
 import type { ChatDelivery } from "../chat/ChatDelivery.ts"
@@ -171,25 +171,29 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
       })
     const decodeAnnouncement = Schema.decodeUnknownEither(Announcement)
     const ourEvent = announcementEvent(st2.routeKey)
+    const onAnnouncement = ({ event, data }: { readonly event: string; readonly data: unknown }) =>
+      Effect.gen(function* () {
+        yield* Effect.logDebug("stream event dispatched").pipe(Effect.annotateLogs({ event }))
+        if (event !== ourEvent) return
+        const announcement = decodeAnnouncement(data)
+        if (Either.isLeft(announcement)) {
+          return yield* Effect.logWarning("announcement skipped: its data is not an announcement").pipe(
+            Effect.annotateLogs({
+              event,
+              detail: ParseResult.TreeFormatter.formatErrorSync(announcement.left),
+            }),
+          )
+        }
+        const payload = announcement.right.payload
+        yield* pending.settle(payload.context)
+        yield* deliver({ ...payload, message: payload.message ?? "" })
+      })
+    // Everything queued since the last turn at once, in order: one fiber wake-up per batch.
     yield* Effect.forkScoped(
       Effect.forever(
-        Effect.gen(function* () {
-          const { event, data } = yield* Queue.take(announcements)
-          yield* Effect.logDebug("stream event dispatched").pipe(Effect.annotateLogs({ event }))
-          if (event !== ourEvent) return
-          const announcement = decodeAnnouncement(data)
-          if (Either.isLeft(announcement)) {
-            return yield* Effect.logWarning("announcement skipped: its data is not an announcement").pipe(
-              Effect.annotateLogs({
-                event,
-                detail: ParseResult.TreeFormatter.formatErrorSync(announcement.left),
-              }),
-            )
-          }
-          const payload = announcement.right.payload
-          yield* pending.settle(payload.context)
-          yield* deliver({ ...payload, message: payload.message ?? "" })
-        }),
+        Effect.flatMap(Queue.takeBetween(announcements, 1, Number.MAX_SAFE_INTEGER), (batch) =>
+          Effect.forEach(batch, onAnnouncement, { discard: true }),
+        ),
       ).pipe(Effect.provide(context)),
     )
 
@@ -204,9 +208,8 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
       events: [ourEvent],
     }).provide({
       actions: {
-        forwardEvent: ({ event }) => {
-          if (event.type === "EVENT")
-            Queue.unsafeOffer(announcements, { event: event.event, data: event.data })
+        forwardEvents: ({ event }) => {
+          if (event.type === "EVENTS") for (const e of event.events) Queue.unsafeOffer(announcements, e)
         },
       },
     })
@@ -217,6 +220,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
       Effect.provide(context),
     )
     const forkCommand = yield* runCommandFiber
+    const handleCommand = yield* makeCommandHandler.pipe(Effect.provide(context))
     // Accepted commands (routed to a session) and ended ones: the difference is what is in flight,
     // running or queued; one lost with a failed session stays counted, since its user got no answer.
     const commands = { accepted: 0, ended: 0 }
@@ -388,18 +392,20 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
     let seq = 0
     const intake = yield* Effect.forEach(queues, ({ adapter }) =>
       Effect.forkScoped(
-        Stream.runForEach(adapter.messages, (message) =>
+        // Chunk by chunk: a burst of messages is one effect step, not one per message.
+        Stream.runForEachChunk(adapter.messages, (messages) =>
           Effect.sync(() => {
-            const parsed = parseCommand(message.text, st2, message.isDirect || message.mentionsBot)
-            if (parsed === undefined) return
-            const request: CommandRequest<ChatMessage> = {
-              id: `${adapter.name}/${message.id}/${seq++}`,
-              adapter: adapter.name,
-              sessionKey: `${adapter.name}:${message.user.id}`,
-              command: parsed,
-              message,
+            for (const message of messages) {
+              const parsed = parseCommand(message.text, st2, message.isDirect || message.mentionsBot)
+              if (parsed === undefined) continue
+              dispatch({
+                id: `${adapter.name}/${message.id}/${seq++}`,
+                adapter: adapter.name,
+                sessionKey: `${adapter.name}:${message.user.id}`,
+                command: parsed,
+                message,
+              } satisfies CommandRequest<ChatMessage>)
             }
-            dispatch(request)
           }),
         ).pipe(
           Effect.ensuring(

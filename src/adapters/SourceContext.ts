@@ -1,4 +1,4 @@
-import { type Option, Schema } from "effect"
+import { Option, Schema } from "effect"
 import type { ChatMessage } from "./ChatMessage.ts"
 
 /**
@@ -32,5 +32,17 @@ export const sourceContextOf = (adapterName: string, message: ChatMessage): Sour
  * Reads an announcement's `context` back. Anything that is not one of ours (null, another bot's
  * envelope, a workflow's own data) is `None`, never an error: the message is still delivered.
  */
-export const decodeSourceContext: (context: unknown) => Option.Option<SourceContext> =
-  Schema.decodeUnknownOption(SourceContext)
+export const decodeSourceContext = (context: unknown): Option.Option<SourceContext> => {
+  if (typeof context !== "object" || context === null) return Option.none()
+  let decoded = decodedContexts.get(context)
+  if (decoded === undefined) {
+    decoded = decode(context)
+    decodedContexts.set(context, decoded)
+  }
+  return decoded
+}
+
+const decode = Schema.decodeUnknownOption(SourceContext)
+// An announcement's context is read three times on its way to chat (pending results, adapter,
+// thread); parsed JSON is never mutated, so one decode per object serves them all.
+const decodedContexts = new WeakMap<object, Option.Option<SourceContext>>()

@@ -20,6 +20,8 @@ export class AliasStore extends Context.Tag("stormbot/AliasStore")<
   {
     /** `undefined` until the first load succeeds. */
     readonly current: Effect.Effect<AliasSet | undefined>
+    /** `current` as a plain read, for the per-command hot path. */
+    readonly peek: () => AliasSet | undefined
     /**
      * The current set, waiting up to `timeout` for the first load; `undefined` if none came, or
      * at once while there is none and the last load failed (StackStorm is down: don't wait).
@@ -36,8 +38,11 @@ export class AliasStore extends Context.Tag("stormbot/AliasStore")<
       type State = { readonly set: AliasSet | undefined; readonly failed: boolean }
       const ref = yield* SubscriptionRef.make<State>({ set: undefined, failed: false })
       const settled = (s: State) => s.set !== undefined || s.failed
+      // Mirrors the ref's set for `peek`; written only right after the ref (publish is the only writer of a set).
+      let latest: AliasSet | undefined
       return {
         current: Effect.map(SubscriptionRef.get(ref), (s) => s.set),
+        peek: () => latest,
         // Once loaded (every command but the first few), a plain read: no stream, no timer.
         awaitLoaded: (timeout) =>
           Effect.flatMap(SubscriptionRef.get(ref), (now) =>
@@ -56,6 +61,7 @@ export class AliasStore extends Context.Tag("stormbot/AliasStore")<
             const previous = yield* SubscriptionRef.get(ref)
             const set = buildAliasSet(aliases, previous.set)
             yield* SubscriptionRef.set(ref, { set, failed: false })
+            latest = set
             return set
           }),
         loadFailed: SubscriptionRef.update(ref, (s) => ({ ...s, failed: true })),

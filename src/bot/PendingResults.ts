@@ -15,6 +15,9 @@ export class PendingResults extends Context.Tag("stormbot/PendingResults")<
   {
     readonly expect: (key: string, count: number) => Effect.Effect<void>
     readonly release: (key: string, count: number) => Effect.Effect<void>
+    /** `expect` and `release` as plain calls, for the per-command hot path. */
+    readonly expectNow: (key: string, count: number) => void
+    readonly releaseNow: (key: string, count: number) => void
     /** Settles one result of the command that `context` (an announcement's) belongs to. */
     readonly settle: (context: unknown) => Effect.Effect<void>
     readonly outstanding: Effect.Effect<number>
@@ -27,23 +30,25 @@ export class PendingResults extends Context.Tag("stormbot/PendingResults")<
   static readonly layer = Layer.sync(PendingResults, () => {
     const counts = new Map<string, number>()
     const waiters = new Set<() => void>()
-    const add = (key: string, delta: number) =>
-      Effect.sync(() => {
-        const n = (counts.get(key) ?? 0) + delta
-        if (n > 0) {
-          counts.set(key, n)
-          return
-        }
-        counts.delete(key)
-        if (counts.size === 0 && waiters.size > 0) {
-          const ready = [...waiters]
-          waiters.clear()
-          for (const w of ready) w()
-        }
-      })
+    const addNow = (key: string, delta: number) => {
+      const n = (counts.get(key) ?? 0) + delta
+      if (n > 0) {
+        counts.set(key, n)
+        return
+      }
+      counts.delete(key)
+      if (counts.size === 0 && waiters.size > 0) {
+        const ready = [...waiters]
+        waiters.clear()
+        for (const w of ready) w()
+      }
+    }
+    const add = (key: string, delta: number) => Effect.sync(() => addNow(key, delta))
     return {
       expect: (key, count) => add(key, count),
       release: (key, count) => add(key, -count),
+      expectNow: (key, count) => addNow(key, count),
+      releaseNow: (key, count) => addNow(key, -count),
       settle: (context) =>
         Option.match(decodeSourceContext(context), {
           onNone: () => Effect.void,

@@ -1,13 +1,15 @@
-import { Effect, Either } from "effect"
+import { Context, Effect, Either } from "effect"
 import { type ChatMessage, sourceChannelOf } from "../adapters/ChatAdapter.ts"
 import { deliverToChat } from "../chat/deliverToChat.ts"
 import type { ActionAlias } from "../st2/ActionAlias.ts"
 import { aliasRef } from "../st2/ActionAlias.ts"
 import { St2Client } from "../st2/St2Client.ts"
+import { BotCredential } from "../st2/St2Credential.ts"
+import { withBotCredentialFrom } from "../st2/withBotCredential.ts"
 import { AliasRefresh } from "./AliasRefresh.ts"
 import { AliasStore } from "./AliasStore.ts"
 import { BotSettings, commandPrefix } from "./BotSettings.ts"
-import { adapterNamed, type RunningAdapter } from "./ChatAdapters.ts"
+import { ChatAdapters, type RunningAdapter, UnknownAdapter } from "./ChatAdapters.ts"
 import type { CommandRequest } from "./CommandRequest.ts"
 import { describeFailure } from "./describeFailure.ts"
 import { parseHelpQuery } from "./helpQuery.ts"
@@ -34,26 +36,82 @@ interface Choice {
  * effect never fails, so a bad command never hurts the session or the bot.
  */
 export const handleCommand = (request: CommandRequest<ChatMessage>) =>
-  Effect.gen(function* () {
-    const running = yield* adapterNamed(request.adapter)
-    const reply = replyTo(running, request.message)
-    const settings = yield* BotSettings
-    const prefix = commandPrefix(settings)
-    const command = request.command
-    if (command._tag === "Help") return yield* help(request, command.args, prefix, reply)
+  Effect.flatMap(makeCommandHandler, (handle) => handle(request))
 
-    const choice = yield* choose(request, command.command, prefix, reply)
-    if (choice === undefined) return
-    yield* execute(request, running, choice, reply)
-  }).pipe(
-    Effect.catchAllCause((cause) =>
-      Effect.logError("command failed unexpectedly").pipe(
-        Effect.annotateLogs({ adapter: request.adapter, request: request.id }),
-        Effect.zipRight(Effect.logDebug(cause)),
-      ),
-    ),
-    Effect.annotateLogs({ adapter: request.adapter, request: request.id }),
+/**
+ * `handleCommand` with its services looked up once: the bot builds one handler and runs every
+ * command through it. The common path (a local match, one execution, an ack) takes a handful of
+ * effect steps; a command is the bot's unit of work, thousands a second in a burst.
+ */
+export const makeCommandHandler = Effect.gen(function* () {
+  const services = {
+    adapters: yield* ChatAdapters,
+    settings: yield* BotSettings,
+    store: yield* AliasStore,
+    client: yield* St2Client,
+    pending: yield* PendingResults,
+    refresh: yield* AliasRefresh,
+    credential: yield* BotCredential,
+  }
+  // The rare paths (help, remote match) are written against the services; they get them here.
+  const context = Context.make(ChatAdapters, services.adapters).pipe(
+    Context.add(BotSettings, services.settings),
+    Context.add(AliasStore, services.store),
+    Context.add(St2Client, services.client),
+    Context.add(PendingResults, services.pending),
+    Context.add(AliasRefresh, services.refresh),
+    Context.add(BotCredential, services.credential),
   )
+  const provide = <A, E>(effect: Effect.Effect<A, E, CommandServices>): Effect.Effect<A, E> =>
+    Effect.provide(effect, context)
+  const prefix = commandPrefix(services.settings)
+  return (request: CommandRequest<ChatMessage>): Effect.Effect<void> => {
+    const running = services.adapters.all.find((a) => a.adapter.name === request.adapter)
+    const body: Effect.Effect<void, UnknownAdapter> =
+      running === undefined
+        ? Effect.fail(new UnknownAdapter({ name: request.adapter }))
+        : Effect.suspend(() => {
+            const reply = replyTo(running, request.message)
+            const command = request.command
+            if (command._tag === "Help") return provide(help(request, command.args, prefix, reply))
+            // The common case: the alias set is loaded and the command matches one alias locally.
+            const local = services.store.peek()?.index.match(command.command)
+            if (local?._tag === "Matched")
+              return execute(
+                services,
+                request,
+                running,
+                { alias: local.alias, format: local.format, commands: local.commands },
+                reply,
+              )
+            return Effect.flatMap(provide(choose(request, command.command, prefix, reply)), (choice) =>
+              choice === undefined ? Effect.void : execute(services, request, running, choice, reply),
+            )
+          })
+    return body.pipe(
+      Effect.catchAllCause((cause) =>
+        Effect.logError("command failed unexpectedly").pipe(Effect.zipRight(Effect.logDebug(cause))),
+      ),
+      Effect.annotateLogs({ adapter: request.adapter, request: request.id }),
+    )
+  }
+})
+
+type CommandServices =
+  | ChatAdapters
+  | BotSettings
+  | AliasStore
+  | St2Client
+  | PendingResults
+  | AliasRefresh
+  | BotCredential
+
+interface Services {
+  readonly settings: typeof BotSettings.Service
+  readonly client: typeof St2Client.Service
+  readonly pending: typeof PendingResults.Service
+  readonly credential: typeof BotCredential.Service
+}
 
 type Reply = (text: string, extra?: Readonly<Record<string, unknown>> | null) => Effect.Effect<void>
 
@@ -155,43 +213,58 @@ const choose = (request: CommandRequest, text: string, prefix: string, reply: Re
 
 /** One `POST /aliasexecution` per execution, each acked; results are expected before posting. */
 const execute = (
+  services: Services,
   request: CommandRequest<ChatMessage>,
   running: RunningAdapter,
   choice: Choice,
   reply: Reply,
-) =>
-  Effect.gen(function* () {
-    const { adapter } = running
-    const settings = yield* BotSettings
-    const client = yield* St2Client
-    const pending = yield* PendingResults
-    const message = request.message
-    const key = resultKey(adapter.name, message.id)
-    const expectsResult = choice.alias.result?.enabled !== false
-    for (const command of choice.commands) {
-      if (expectsResult) yield* pending.expect(key, 1)
-      const result = yield* withUserCredential(request, (c) =>
-        client.executeAlias(c, {
-          name: choice.alias.name,
-          format: choice.format,
-          command,
-          user: adapter.userToSt2(message.user),
-          source_channel: sourceChannelOf(adapter, message),
-          source_context: adapter.sourceContext(message),
-          notification_route: settings.routeKey,
-        }),
-      ).pipe(Effect.either)
-      if (Either.isLeft(result)) {
-        if (expectsResult) yield* pending.release(key, 1)
-        yield* Effect.logWarning("alias execution failed").pipe(
-          Effect.annotateLogs({ alias: aliasRef(choice.alias), error: result.left._tag }),
-        )
-        return yield* reply(describeFailure(result.left))
-      }
-      yield* Effect.logInfo("execution started").pipe(
-        Effect.annotateLogs({ alias: aliasRef(choice.alias), execution: result.right.execution.id }),
-      )
-      const ack = renderAck(choice.alias, result.right)
-      if (ack !== undefined) yield* reply(ack, result.right.extra)
-    }
+): Effect.Effect<void> => {
+  const { adapter } = running
+  const { client, pending, settings } = services
+  const message = request.message
+  const key = resultKey(adapter.name, message.id)
+  const expectsResult = choice.alias.result?.enabled !== false
+  const ref = aliasRef(choice.alias)
+  const one = (command: string): Effect.Effect<boolean> => {
+    if (expectsResult) pending.expectNow(key, 1)
+    return withBotCredentialFrom(services.credential, (c) =>
+      client.executeAlias(c, {
+        name: choice.alias.name,
+        format: choice.format,
+        command,
+        user: adapter.userToSt2(message.user),
+        source_channel: sourceChannelOf(adapter, message),
+        source_context: adapter.sourceContext(message),
+        notification_route: settings.routeKey,
+      }),
+    ).pipe(
+      Effect.matchEffect({
+        onFailure: (error) => {
+          if (expectsResult) pending.releaseNow(key, 1)
+          return Effect.logWarning("alias execution failed").pipe(
+            Effect.annotateLogs({ alias: ref, error: error._tag }),
+            Effect.zipRight(reply(describeFailure(error))),
+            Effect.as(false),
+          )
+        },
+        onSuccess: (result) => {
+          const ack = renderAck(choice.alias, result)
+          const answer = ack === undefined ? Effect.void : reply(ack, result.extra)
+          return Effect.whenLogLevel(
+            Effect.logInfo("execution started").pipe(
+              Effect.annotateLogs({ alias: ref, execution: result.execution.id }),
+            ),
+            "Info",
+          ).pipe(Effect.zipRight(answer), Effect.as(true))
+        },
+      }),
+    )
+  }
+  const [first, ...rest] = choice.commands
+  if (first === undefined) return Effect.void
+  if (rest.length === 0) return Effect.asVoid(one(first))
+  // match_multiple: in order, stopping at the first failure (answered in chat).
+  return Effect.gen(function* () {
+    for (const command of choice.commands) if (!(yield* one(command))) return
   })
+}

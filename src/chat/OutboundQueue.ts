@@ -18,6 +18,8 @@ import type { ChatResolveError, ChatSendError } from "../adapters/ChatAdapterErr
 export interface OutboundQueue {
   /** Adds a job to the lane `key`; returns at once. */
   readonly enqueue: (key: string, job: OutboundJob) => Effect.Effect<void>
+  /** `enqueue` as a plain call, for callers outside an effect (or on a hot path). */
+  readonly offer: (key: string, job: OutboundJob) => void
   /** Jobs enqueued and not yet finished (delivered or given up). */
   readonly pending: Effect.Effect<number>
   /** Waits until no job is pending (for a bounded drain at shutdown or end of piped input). */
@@ -73,6 +75,7 @@ export const makeOutboundQueue = (
     const onOutcome = options.onOutcome ?? (() => {})
 
     const fibers = yield* FiberSet.make()
+    const fork = yield* FiberSet.runtime(fibers)()
     // A plain counter with waiters released at zero: it changes twice per message, and a
     // SubscriptionRef (a semaphore and a PubSub per update) showed in profiles.
     let pending = 0
@@ -152,21 +155,21 @@ export const makeOutboundQueue = (
         }
       })
 
-    const enqueue = (key: string, job: OutboundJob): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        const lane = lanes.get(key)
-        pending += 1
-        if (lane !== undefined) {
-          lane.push(job)
-          return Effect.void
-        }
-        const fresh = [job]
-        lanes.set(key, fresh)
-        return Effect.asVoid(FiberSet.run(fibers, worker(key, fresh)))
-      })
+    const offer = (key: string, job: OutboundJob): void => {
+      const lane = lanes.get(key)
+      pending += 1
+      if (lane !== undefined) {
+        lane.push(job)
+        return
+      }
+      const fresh = [job]
+      lanes.set(key, fresh)
+      fork(worker(key, fresh))
+    }
 
     return {
-      enqueue,
+      enqueue: (key, job) => Effect.sync(() => offer(key, job)),
+      offer,
       pending: Effect.sync(() => pending),
       awaitIdle: Effect.async<void>((resume) => {
         if (pending === 0) return resume(Effect.void)

@@ -1,6 +1,6 @@
 import { Effect, Option } from "effect"
 import { type ChatAdapter, ChatTarget } from "../adapters/ChatAdapter.ts"
-import { ChatSendPermanent, type ChatResolveError } from "../adapters/ChatAdapterError.ts"
+import { ChatSendPermanent, type ChatResolveError, type ChatSendError } from "../adapters/ChatAdapterError.ts"
 import { decodeSourceContext } from "../adapters/SourceContext.ts"
 import type { ChatDelivery } from "./ChatDelivery.ts"
 import { type DeliveryTarget, deliveryKey, deliveryTarget } from "./deliveryTarget.ts"
@@ -29,34 +29,43 @@ export const deliverToChat = (
   queue: OutboundQueue,
   delivery: ChatDelivery,
 ): Effect.Effect<DeliveryPlan> =>
-  Effect.gen(function* () {
-    const target = deliveryTarget(delivery)
-    if (target._tag === "Undeliverable") {
-      yield* Effect.logError("chat message undeliverable").pipe(
-        Effect.annotateLogs({ adapter: adapter.name, reason: target.reason }),
-      )
-      return target
-    }
-    const extra = delivery.extra ?? undefined
-    const text = plainText(delivery.message)
-    if (text.trim() === "" && (extra === undefined || Object.keys(extra).length === 0)) {
-      const reason = "the message is empty"
-      yield* Effect.logWarning("chat message not sent").pipe(
-        Effect.annotateLogs({ adapter: adapter.name, reason }),
-      )
-      return { _tag: "Undeliverable", reason } as const
-    }
-    const parts = splitMessage(text, adapter.limits.maxMessageLength).map((p) => p.replace(/\n$/, ""))
-    const key = deliveryKey(target)
-    const label = `${key} (${parts.length} part${parts.length === 1 ? "" : "s"})`
+  Effect.suspend((): Effect.Effect<DeliveryPlan> => {
+    const plan = queueDelivery(adapter, queue, delivery)
+    if (plan._tag === "Queued") return Effect.succeed(plan)
+    const log =
+      plan.reason === emptyMessage
+        ? Effect.logWarning("chat message not sent")
+        : Effect.logError("chat message undeliverable")
+    return Effect.as(log.pipe(Effect.annotateLogs({ adapter: adapter.name, reason: plan.reason })), plan)
+  })
 
-    let resolved: ChatTarget | undefined
-    let sent = 0
-    const run = Effect.gen(function* () {
-      if (resolved === undefined) resolved = yield* resolveDelivery(adapter, target, delivery.context)
-      const to = resolved
-      while (sent < parts.length) {
-        yield* adapter.send(to, { text: parts[sent]!, extra: sent === 0 ? extra : undefined }).pipe(
+const emptyMessage = "the message is empty"
+
+/**
+ * `deliverToChat` as a plain call that logs nothing: queues the delivery (or says why not) at
+ * once. Every command queues two deliveries (ack and result), so this path has no effect steps.
+ */
+export const queueDelivery = (
+  adapter: ChatAdapter,
+  queue: OutboundQueue,
+  delivery: ChatDelivery,
+): DeliveryPlan => {
+  const target = deliveryTarget(delivery)
+  if (target._tag === "Undeliverable") return target
+  const extra = delivery.extra ?? undefined
+  const text = plainText(delivery.message)
+  if (text.trim() === "" && (extra === undefined || Object.keys(extra).length === 0))
+    return { _tag: "Undeliverable", reason: emptyMessage }
+  const parts = splitMessage(text, adapter.limits.maxMessageLength).map((p) => p.replace(/\n$/, ""))
+  const key = deliveryKey(target)
+  const label = `${key} (${parts.length} part${parts.length === 1 ? "" : "s"})`
+
+  let resolved: ChatTarget | undefined
+  let sent = 0
+  const sendRest = (to: ChatTarget): Effect.Effect<void, ChatSendError> =>
+    sent >= parts.length
+      ? Effect.void
+      : adapter.send(to, { text: parts[sent]!, extra: sent === 0 ? extra : undefined }).pipe(
           Effect.mapError((e) =>
             e._tag === "ChatSendPermanent" && parts.length > 1
               ? new ChatSendPermanent({
@@ -65,13 +74,22 @@ export const deliverToChat = (
                 })
               : e,
           ),
+          Effect.flatMap(() => {
+            sent += 1
+            return sendRest(to)
+          }),
         )
-        sent += 1
-      }
-    })
-    yield* queue.enqueue(`${adapter.name}/${key}`, { label, run })
-    return { _tag: "Queued", key, parts: parts.length } as const
-  })
+  const run = Effect.suspend(() =>
+    resolved !== undefined
+      ? sendRest(resolved)
+      : Effect.flatMap(resolveDelivery(adapter, target, delivery.context), (to) => {
+          resolved = to
+          return sendRest(to)
+        }),
+  )
+  queue.offer(`${adapter.name}/${key}`, { label, run })
+  return { _tag: "Queued", key, parts: parts.length }
+}
 
 /** st2's strings → a platform target, with err-stackstorm's fallbacks and the command's thread. */
 export const resolveDelivery = (

@@ -16,25 +16,31 @@ import { isSt2Unauthorized } from "./St2Error.ts"
 export const withBotCredential = <A, E, R>(
   call: (credential: St2Credential) => Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E | CredentialUnavailable, R | BotCredential> =>
-  Effect.flatMap(BotCredential, (bot) => {
-    const attempt = (
-      credential: St2Credential,
-      retries: number,
-    ): Effect.Effect<A, E | CredentialUnavailable, R> =>
-      call(credential).pipe(
-        Effect.catchAll((error) => {
-          if (!isSt2Unauthorized(error)) return Effect.fail(error)
-          const renewable = error.reason === "expired" || error.reason === "unknownToken"
-          return bot
-            .reportUnauthorized(credential, error)
-            .pipe(
-              Effect.zipRight(
-                renewable && retries > 0
-                  ? Effect.flatMap(bot.get, (next) => attempt(next, retries - 1))
-                  : Effect.fail(error),
-              ),
-            )
-        }),
-      )
-    return Effect.flatMap(bot.get, (credential) => attempt(credential, 1))
-  })
+  Effect.flatMap(BotCredential, (bot) => withBotCredentialFrom(bot, call))
+
+/** `withBotCredential` with the service already in hand (no context lookup per call). */
+export const withBotCredentialFrom = <A, E, R>(
+  bot: typeof BotCredential.Service,
+  call: (credential: St2Credential) => Effect.Effect<A, E, R>,
+): Effect.Effect<A, E | CredentialUnavailable, R> => {
+  const attempt = (
+    credential: St2Credential,
+    retries: number,
+  ): Effect.Effect<A, E | CredentialUnavailable, R> =>
+    call(credential).pipe(
+      Effect.catchAll((error) => {
+        if (!isSt2Unauthorized(error)) return Effect.fail(error)
+        const renewable = error.reason === "expired" || error.reason === "unknownToken"
+        return bot
+          .reportUnauthorized(credential, error)
+          .pipe(
+            Effect.zipRight(
+              renewable && retries > 0
+                ? Effect.flatMap(bot.get, (next) => attempt(next, retries - 1))
+                : Effect.fail(error),
+            ),
+          )
+      }),
+    )
+  return Effect.flatMap(bot.get, (credential) => attempt(credential, 1))
+}
