@@ -50,13 +50,16 @@ interface ExecutionRecord {
 export const announcementEvent = (route: string): string =>
   `st2.announcement__${route === "hubot" ? "chatops" : route}`
 
+/** Whether `value` has an own enumerable key (`Object.keys(value).length > 0`, without the array). */
+const hasKeys = (value: object): boolean => {
+  for (const k in value) if (Object.hasOwn(value, k)) return true
+  return false
+}
+
 /** Sets `doc[key]` unless `value` is falsy: `ActionExecutionAPI.from_model` drops falsy top-level fields. */
 const put = (doc: Json, key: string, value: unknown): void => {
   if (value === undefined || value === null || value === false || value === 0 || value === "") return
-  if (
-    Array.isArray(value) ? value.length === 0 : typeof value === "object" && Object.keys(value).length === 0
-  )
-    return
+  if (Array.isArray(value) ? value.length === 0 : typeof value === "object" && !hasKeys(value)) return
   doc[key] = value
 }
 

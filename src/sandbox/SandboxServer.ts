@@ -197,8 +197,8 @@ export class SandboxServer {
     const headerId = req.headers["x-request-id"]
     const requestId = (Array.isArray(headerId) ? headerId[0] : headerId) || uuid4()
     const url = requestTarget(req.url ?? "/")
-    let path = url.path.replace(/\/{2,}/g, "/")
-    if (path.length > 1) path = path.replace(/\/+$/, "")
+    let path = url.path.includes("//") ? url.path.replace(/\/{2,}/g, "/") : url.path
+    if (path.length > 1 && path.endsWith("/")) path = path.replace(/\/+$/, "")
     const method = (req.method ?? "GET").toUpperCase()
 
     if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {

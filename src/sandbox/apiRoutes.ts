@@ -137,7 +137,8 @@ const executeAlias = (
     const overridden = immutableKeys.filter((k) => k in set)
     if (overridden.length > 0)
       return httpError(400, `Immutable arguments cannot be overriden: ${overridden.join(",")}`)
-    prepared.push({ ...set, ...(immutableKeys.length > 0 ? renderValues(immutable, { ...context }) : {}) })
+    // `set` is this request's own (extracted or matched just now): castParameters copies it anyway.
+    prepared.push(immutableKeys.length > 0 ? { ...set, ...renderValues(immutable, { ...context }) } : set)
   }
   const action = deps.actions.get(alias.action_ref)
   if (action === undefined) return httpError(404, `Action with ref "${alias.action_ref}" not found `)

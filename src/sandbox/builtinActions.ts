@@ -108,17 +108,19 @@ export const KNOWN_COMMANDS = ["date", "uptime", "whoami", "hostname", "echo ...
  */
 export const fakeShell = (cmd: string): ReturnType<typeof shellResult> => {
   const trimmed = cmd.trim()
-  const [word = "", ...rest] = trimmed.split(/\s+/)
-  const now = new Date()
+  // The first word, and whether there are more (`trimmed` has no whitespace at either end).
+  const space = /\s/.exec(trimmed)
+  const word = space === null ? trimmed : trimmed.slice(0, space.index)
+  const alone = space === null
   switch (word) {
     case "date":
-      return rest.length === 0 ? shellResult(dateOutput(now), "", 0) : refuse(trimmed)
+      return alone ? shellResult(dateOutput(new Date()), "", 0) : refuse(trimmed)
     case "uptime":
-      return rest.length === 0 ? shellResult(uptimeOutput(now), "", 0) : refuse(trimmed)
+      return alone ? shellResult(uptimeOutput(new Date()), "", 0) : refuse(trimmed)
     case "whoami":
-      return rest.length === 0 ? shellResult(userInfo().username, "", 0) : refuse(trimmed)
+      return alone ? shellResult(userInfo().username, "", 0) : refuse(trimmed)
     case "hostname":
-      return rest.length === 0 ? shellResult(hostname(), "", 0) : refuse(trimmed)
+      return alone ? shellResult(hostname(), "", 0) : refuse(trimmed)
     case "echo":
       return shellResult(unquote(trimmed.slice(4)), "", 0)
     default:

@@ -46,7 +46,8 @@ export const castParameters = (
   specs: Record<string, ParameterSpec>,
 ): Record<string, unknown> | HttpError => {
   const out: Record<string, unknown> = {}
-  for (const [name, value] of Object.entries(params)) {
+  for (const name of Object.keys(params)) {
+    const value = params[name]
     const spec = specs[name]
     if (spec === undefined) {
       return httpError(400, `Additional properties are not allowed (${pyRepr(name)} was unexpected)`)
@@ -57,8 +58,9 @@ export const castParameters = (
       return httpError(400, e instanceof Error ? e.message : String(e))
     }
   }
-  for (const [name, spec] of Object.entries(specs)) {
+  for (const name of Object.keys(specs)) {
     if (name in out) continue
+    const spec = specs[name]!
     if (spec.default !== undefined)
       out[name] = typeof spec.default === "object" ? structuredClone(spec.default) : spec.default
     else if (spec.required) return httpError(400, `'${name}' is a required property`)
