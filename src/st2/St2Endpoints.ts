@@ -13,7 +13,10 @@ export interface St2Endpoints {
   /** e.g. `https://st2/stream/v1` (the stream itself is `${streamUrl}/stream`) */
   readonly streamUrl: string
   readonly verifyCert: boolean
-  /** PEM text of extra CA certificates (the file's contents, already read). */
+  /**
+   * PEM text of the CA certificates to trust (the file's contents, already read). They replace
+   * Node's bundled roots for this client (Node's `ca`), they are not added to them.
+   */
   readonly caCert?: string | undefined
   /** PEM client certificate and key, for StackStorm behind TLS client authentication. */
   readonly clientCert?: string | undefined
