@@ -68,6 +68,21 @@ describe("sandbox stream (contract §5) and chatops announcements (§6)", () => 
     close()
   })
 
+  it("delivers frames published together whole and in order, to every stream", async () => {
+    sb = await withSandbox({ users, aliases })
+    const streams = [await open(sb), await open(sb)]
+    const bodies = streams.map(({ res }) => res.body as unknown as ReadableStream<Uint8Array>)
+    for (const body of bodies) expect(await readStream(body, (t) => t.length > 0)).toBe("\n")
+    const frame = (n: number) =>
+      `event: st2.announcement__errbot\ndata: {"payload":{"n":${n}},"trace_context":null}\n\n`
+    for (let n = 1; n <= 3; n++) sb.announce("errbot", { n })
+    for (const body of bodies) {
+      const text = await readStream(body, (t) => t.endsWith(frame(3)))
+      expect(text).toBe(frame(1) + frame(2) + frame(3))
+    }
+    for (const { close } of streams) close()
+  })
+
   it("sends a heartbeat newline after each silence of heartbeatMs", async () => {
     sb = await withSandbox({ users, aliases, heartbeatMs: 30 })
     const { res, close } = await open(sb)
