@@ -1,8 +1,6 @@
 import type { AdapterConfig } from "../config/StormbotConfig.ts"
 import type { ChatAdapter } from "./ChatAdapter.ts"
-import { makeDiscordAdapter } from "./discord/DiscordAdapter.ts"
-import { makeSlackAdapter } from "./slack/SlackAdapter.ts"
-import { makeTextAdapter, type TextAdapterOptions } from "./text/TextAdapter.ts"
+import type { TextAdapterOptions } from "./text/TextAdapter.ts"
 
 export interface AdapterOverrides {
   readonly text?: TextAdapterOptions
@@ -11,13 +9,17 @@ export interface AdapterOverrides {
 type Factory<T extends AdapterConfig["type"]> = (
   c: Extract<AdapterConfig, { type: T }>,
   o: AdapterOverrides,
-) => ChatAdapter
+) => Promise<ChatAdapter>
 
-/** One factory per adapter type of the configuration (`adapters[].type`). */
+/**
+ * One factory per adapter type of the configuration (`adapters[].type`). Each loads its
+ * backend's code only when configured: the Slack and Discord SDKs cost tens of MB of memory a
+ * terminal-only or Discord-only bot need not pay.
+ */
 const factories: { readonly [T in AdapterConfig["type"]]: Factory<T> } = {
-  text: (c, o) => makeTextAdapter({ ...o.text, name: c.name }),
-  slack: (c) => makeSlackAdapter(c),
-  discord: (c) => makeDiscordAdapter(c),
+  text: async (c, o) => (await import("./text/TextAdapter.ts")).makeTextAdapter({ ...o.text, name: c.name }),
+  slack: async (c) => (await import("./slack/SlackAdapter.ts")).makeSlackAdapter(c),
+  discord: async (c) => (await import("./discord/DiscordAdapter.ts")).makeDiscordAdapter(c),
 }
 
 const make = <T extends AdapterConfig["type"]>(c: Extract<AdapterConfig, { type: T }>, o: AdapterOverrides) =>
@@ -27,4 +29,4 @@ const make = <T extends AdapterConfig["type"]>(c: Extract<AdapterConfig, { type:
 export const makeAdapters = (
   configs: ReadonlyArray<AdapterConfig>,
   overrides: AdapterOverrides = {},
-): ReadonlyArray<ChatAdapter> => configs.map((c) => make(c, overrides))
+): Promise<ReadonlyArray<ChatAdapter>> => Promise.all(configs.map((c) => make(c, overrides)))

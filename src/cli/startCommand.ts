@@ -64,9 +64,10 @@ export const startCommand: CliCommand = {
         console.error(`stormbot: ${credential.left.message}`)
         return ExitCode.usage
       }
+      const adapters = yield* Effect.promise(() => makeAdapters(config.adapters))
       return yield* serveBot({
         config,
-        adapters: makeAdapters(config.adapters),
+        adapters,
         credential: credential.right,
         inspect: values.inspect === true,
         inspectUrl,
