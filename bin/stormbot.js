@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Installed entry point: runs the TypeScript sources through tsx's loader.
-import { register } from "tsx/esm/api"
+// Installed entry point. Runs the bundle `npm run build` made (dist/main.mjs: what operators
+// should run, see docs/operations.md), else the TypeScript sources through tsx's loader.
+import { existsSync } from "node:fs"
 
-register()
-await import("../src/main.ts")
+const bundle = new URL("../dist/main.mjs", import.meta.url)
+if (existsSync(bundle)) {
+  await import(bundle.href)
+} else {
+  const { register } = await import("tsx/esm/api")
+  register()
+  await import("../src/main.ts")
+}
