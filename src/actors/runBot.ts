@@ -26,7 +26,7 @@ import { makeCommandHandler } from "../bot/handleCommand.ts"
 import { PendingResults } from "../bot/PendingResults.ts"
 import { parseCommand } from "../bot/parseCommand.ts"
 import type { ChatDelivery } from "../chat/ChatDelivery.ts"
-import { deliverToChat } from "../chat/deliverToChat.ts"
+import { deliverToChat, queueDelivery } from "../chat/deliverToChat.ts"
 import { makeOutboundQueue } from "../chat/OutboundQueue.ts"
 import { type StormbotConfig, st2Endpoints } from "../config/StormbotConfig.ts"
 import { chatSessionMachine } from "../machines/chatSessionMachine.ts"
@@ -171,29 +171,48 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
       })
     const decodeAnnouncement = Schema.decodeUnknownEither(Announcement)
     const ourEvent = announcementEvent(st2.routeKey)
-    const onAnnouncement = ({ event, data }: { readonly event: string; readonly data: unknown }) =>
-      Effect.gen(function* () {
-        yield* Effect.logDebug("stream event dispatched").pipe(Effect.annotateLogs({ event }))
-        if (event !== ourEvent) return
-        const announcement = decodeAnnouncement(data)
-        if (Either.isLeft(announcement)) {
-          return yield* Effect.logWarning("announcement skipped: its data is not an announcement").pipe(
-            Effect.annotateLogs({
-              event,
-              detail: ParseResult.TreeFormatter.formatErrorSync(announcement.left),
-            }),
-          )
+    // One batch of stream events, in order, as plain calls: decoding, settling and queueing are
+    // synchronous; only log lines (rare: a bad announcement, or debug) are effects.
+    const onAnnouncements = (batch: Iterable<{ readonly event: string; readonly data: unknown }>) =>
+      Effect.flatMap(Effect.whenLogLevel(Effect.void, "Debug"), (debug) => {
+        const logs: Array<Effect.Effect<void>> = []
+        for (const { event, data } of batch) {
+          if (debug._tag === "Some")
+            logs.push(Effect.logDebug("stream event dispatched").pipe(Effect.annotateLogs({ event })))
+          if (event !== ourEvent) continue
+          const announcement = decodeAnnouncement(data)
+          if (Either.isLeft(announcement)) {
+            logs.push(
+              Effect.logWarning("announcement skipped: its data is not an announcement").pipe(
+                Effect.annotateLogs({
+                  event,
+                  detail: ParseResult.TreeFormatter.formatErrorSync(announcement.left),
+                }),
+              ),
+            )
+            continue
+          }
+          const payload = announcement.right.payload
+          pending.settleNow(payload.context)
+          const delivery = { ...payload, message: payload.message ?? "" }
+          const target = adapterFor(delivery.context)
+          const plan =
+            target === undefined
+              ? ({ _tag: "Undeliverable", reason: "no chat adapter is configured" } as const)
+              : queueDelivery(target.adapter, target.queue, delivery)
+          if (plan._tag === "Undeliverable")
+            logs.push(
+              Effect.logError("chat message undeliverable").pipe(
+                Effect.annotateLogs({ adapter: target?.adapter.name, reason: plan.reason }),
+              ),
+            )
         }
-        const payload = announcement.right.payload
-        yield* pending.settle(payload.context)
-        yield* deliver({ ...payload, message: payload.message ?? "" })
+        return logs.length === 0 ? Effect.void : Effect.all(logs, { discard: true })
       })
     // Everything queued since the last turn at once, in order: one fiber wake-up per batch.
     yield* Effect.forkScoped(
       Effect.forever(
-        Effect.flatMap(Queue.takeBetween(announcements, 1, Number.MAX_SAFE_INTEGER), (batch) =>
-          Effect.forEach(batch, onAnnouncement, { discard: true }),
-        ),
+        Effect.flatMap(Queue.takeBetween(announcements, 1, Number.MAX_SAFE_INTEGER), onAnnouncements),
       ).pipe(Effect.provide(context)),
     )
 

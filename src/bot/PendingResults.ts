@@ -20,6 +20,7 @@ export class PendingResults extends Context.Tag("stormbot/PendingResults")<
     readonly releaseNow: (key: string, count: number) => void
     /** Settles one result of the command that `context` (an announcement's) belongs to. */
     readonly settle: (context: unknown) => Effect.Effect<void>
+    readonly settleNow: (context: unknown) => void
     readonly outstanding: Effect.Effect<number>
     /** Waits until nothing is outstanding. */
     readonly awaitNone: Effect.Effect<void>
@@ -44,16 +45,17 @@ export class PendingResults extends Context.Tag("stormbot/PendingResults")<
       }
     }
     const add = (key: string, delta: number) => Effect.sync(() => addNow(key, delta))
+    const settleNow = (context: unknown) => {
+      const ctx = decodeSourceContext(context)
+      if (Option.isSome(ctx)) addNow(resultKey(ctx.value.adapter, ctx.value.messageId), -1)
+    }
     return {
       expect: (key, count) => add(key, count),
       release: (key, count) => add(key, -count),
       expectNow: (key, count) => addNow(key, count),
       releaseNow: (key, count) => addNow(key, -count),
-      settle: (context) =>
-        Option.match(decodeSourceContext(context), {
-          onNone: () => Effect.void,
-          onSome: (ctx) => add(resultKey(ctx.adapter, ctx.messageId), -1),
-        }),
+      settle: (context) => Effect.sync(() => settleNow(context)),
+      settleNow,
       outstanding: Effect.sync(() => {
         let total = 0
         for (const n of counts.values()) total += n

@@ -100,7 +100,11 @@ export const makeOutboundQueue = (
         job.run.pipe(
           Effect.matchCauseEffect({
             onSuccess: () =>
-              Effect.sync(() => onOutcome({ _tag: "Delivered", key, label: job.label, attempts: attempt })),
+              options.onOutcome === undefined
+                ? Effect.void
+                : Effect.sync(() =>
+                    onOutcome({ _tag: "Delivered", key, label: job.label, attempts: attempt }),
+                  ),
             onFailure: (cause) => {
               const failure = Option.getOrUndefined(Cause.failureOption(cause))
               if (failure?._tag === "ChatSendTransient" && attempt < maxAttempts) {
@@ -140,19 +144,21 @@ export const makeOutboundQueue = (
       return loop(1)
     }
 
+    const intervalMs = Duration.toMillis(minInterval)
     const worker = (key: string, lane: Array<OutboundJob>): Effect.Effect<void> =>
-      Effect.gen(function* () {
-        while (true) {
-          const job = lane[0]
-          if (job === undefined) {
-            lanes.delete(key)
-            return
-          }
-          yield* runJob(key, job)
+      Effect.suspend(() => {
+        const job = lane[0]
+        if (job === undefined) {
+          lanes.delete(key)
+          return Effect.void
+        }
+        return Effect.flatMap(runJob(key, job), () => {
           lane.shift()
           done()
-          if (lane.length > 0 && Duration.toMillis(minInterval) > 0) yield* Effect.sleep(minInterval)
-        }
+          return lane.length > 0 && intervalMs > 0
+            ? Effect.zipRight(Effect.sleep(minInterval), worker(key, lane))
+            : worker(key, lane)
+        })
       })
 
     const offer = (key: string, job: OutboundJob): void => {

@@ -96,9 +96,9 @@ export const resolveDelivery = (
   adapter: ChatAdapter,
   target: Exclude<DeliveryTarget, { _tag: "Undeliverable" }>,
   context: unknown,
-): Effect.Effect<ChatTarget, ChatResolveError> =>
-  Effect.gen(function* () {
-    if (target._tag === "ToUser") {
+): Effect.Effect<ChatTarget, ChatResolveError> => {
+  if (target._tag === "ToUser")
+    return Effect.gen(function* () {
       const user = yield* adapter.resolveUser(target.user)
       if (target.channel === undefined || !adapter.capabilities.ephemeral) return ChatTarget.direct(user)
       const inRoom = yield* adapter.resolveTarget(target.channel, target.user).pipe(Effect.option)
@@ -111,26 +111,25 @@ export const resolveDelivery = (
         )
       }
       return ChatTarget.direct(user)
-    }
-    const userFallback = target.user
-    const found = yield* adapter
-      .resolveTarget(target.channel, target.user)
-      .pipe(
-        Effect.catchTag("ChatTargetUnknown", (e) =>
-          userFallback === undefined
-            ? Effect.fail(e)
-            : Effect.logWarning("unknown chat channel, sending to the user instead").pipe(
-                Effect.annotateLogs({ adapter: adapter.name, channel: target.channel, reason: e.reason }),
-                Effect.zipRight(adapter.resolveUser(userFallback)),
-                Effect.map(ChatTarget.direct),
-              ),
-        ),
-      )
-    if (found._tag === "Room" && found.threadId === undefined) {
-      return ChatTarget.room(found.room, threadFor(adapter, found.room.id, context))
-    }
-    return found
-  })
+    })
+  const userFallback = target.user
+  return adapter.resolveTarget(target.channel, target.user).pipe(
+    Effect.catchTag("ChatTargetUnknown", (e) =>
+      userFallback === undefined
+        ? Effect.fail(e)
+        : Effect.logWarning("unknown chat channel, sending to the user instead").pipe(
+            Effect.annotateLogs({ adapter: adapter.name, channel: target.channel, reason: e.reason }),
+            Effect.zipRight(adapter.resolveUser(userFallback)),
+            Effect.map(ChatTarget.direct),
+          ),
+    ),
+    Effect.map((found) =>
+      found._tag === "Room" && found.threadId === undefined
+        ? ChatTarget.room(found.room, threadFor(adapter, found.room.id, context))
+        : found,
+    ),
+  )
+}
 
 /** The thread of the command this result answers, if `context` is our envelope for that room. */
 const threadFor = (adapter: ChatAdapter, roomId: string, context: unknown): string | undefined =>

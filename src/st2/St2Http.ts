@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { Effect, ParseResult, Schema } from "effect"
+import { Effect, Either, ParseResult, Schema } from "effect"
 import { St2Timeout, St2Unavailable, St2UndecodableBody, type St2Error } from "./St2Error.ts"
 import { errorFromResponse } from "./St2ErrorMapping.ts"
 import { type St2Transport, socketErrorCause } from "./St2Transport.ts"
@@ -65,6 +65,19 @@ const urlOf = (req: St2Request): URL => {
   for (const [k, v] of Object.entries(req.query ?? {}))
     if (v !== undefined) url.searchParams.set(k, String(v))
   return url
+}
+
+const decoders = new WeakMap<object, (u: unknown) => Either.Either<unknown, ParseResult.ParseError>>()
+/** `Schema.decodeUnknownEither(schema)`, built once per schema. */
+const decoderOf = <A, I>(schema: Schema.Schema<A, I>) => {
+  let decode = decoders.get(schema)
+  if (decode === undefined) {
+    decode = Schema.decodeUnknownEither(schema) as (
+      u: unknown,
+    ) => Either.Either<unknown, ParseResult.ParseError>
+    decoders.set(schema, decode)
+  }
+  return decode as (u: unknown) => Either.Either<A, ParseResult.ParseError>
 }
 
 /**
@@ -150,17 +163,17 @@ export const st2Request = <A, I>(
         return Effect.fail(errorFromResponse({ ...common, requestId, status: res.status, body: text }))
       const undecodable = (detail: string) =>
         new St2UndecodableBody({ ...common, requestId, status: res.status, detail })
-      return Effect.try({
-        try: (): unknown => JSON.parse(text),
-        catch: () => undecodable(`not JSON (${res.headers.get("content-type") ?? "no content type"})`),
-      }).pipe(
-        Effect.flatMap((json) =>
-          Schema.decodeUnknown(schema)(json).pipe(
-            Effect.mapError((e) => undecodable(decodeDetail(e, req.sensitive === true))),
-          ),
-        ),
-        Effect.map((value) => ({ value, status: res.status, requestId, headers: res.headers })),
-      )
+      // Parse and decode in one synchronous step: this runs once per command.
+      let json: unknown
+      try {
+        json = JSON.parse(text)
+      } catch {
+        return Effect.fail(undecodable(`not JSON (${res.headers.get("content-type") ?? "no content type"})`))
+      }
+      const decoded = decoderOf(schema)(json)
+      return Either.isLeft(decoded)
+        ? Effect.fail(undecodable(decodeDetail(decoded.left, req.sensitive === true)))
+        : Effect.succeed({ value: decoded.right, status: res.status, requestId, headers: res.headers })
     }),
   )
 }

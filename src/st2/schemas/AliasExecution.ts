@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { ActionAlias } from "../ActionAlias.ts"
+import { AliasAck } from "../ActionAlias.ts"
 import { Execution } from "./Execution.ts"
 
 /**
@@ -30,10 +30,12 @@ export interface MatchAndExecuteRequest {
 /**
  * `201` of an alias execution. `message`/`extra` are the alias's `ack.format`/`ack.extra`
  * rendered by st2; st2 does NOT apply `ack.enabled` or `ack.append_url`: the caller must.
+ * Of the alias st2 echoes, only `ack` is read (the bot has the alias already): decoding the
+ * whole alias, formats and all, cost more than the rest of the answer on every command.
  */
 export const AliasExecutionResult = Schema.Struct({
   execution: Execution,
-  actionalias: Schema.optional(ActionAlias),
+  actionalias: Schema.optional(Schema.Struct({ ack: Schema.optional(AliasAck) })),
   message: Schema.optional(Schema.NullOr(Schema.String)),
   extra: Schema.optional(Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown }))),
 })
