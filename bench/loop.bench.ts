@@ -141,7 +141,13 @@ const sandboxProcess: Effect.Effect<BenchSandbox, Error, Scope.Scope> = Effect.a
     const script = new URL(underTsx ? "./sandboxProcess.ts" : "./sandboxProcess.mjs", import.meta.url)
     const child = spawn(
       process.execPath,
-      [...(underTsx ? ["--import", "tsx"] : []), script.pathname, String(RESULT_DELAY_MS)],
+      [
+        ...(underTsx ? ["--import", "tsx"] : []),
+        // e.g. BENCH_SANDBOX_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/sbprof" to profile the sandbox.
+        ...(process.env.BENCH_SANDBOX_FLAGS?.split(" ").filter((f) => f !== "") ?? []),
+        script.pathname,
+        String(RESULT_DELAY_MS),
+      ],
       { stdio: ["pipe", "pipe", "inherit"] },
     )
     child.once("error", (e) => resume(Effect.fail(e)))
@@ -240,6 +246,10 @@ const program = Effect.scoped(
           )
         peak = Math.max(peak, process.memoryUsage.rss())
         const used = process.cpuUsage(cpu)
+        if (process.env.BENCH_HEAP === "1")
+          process.stderr.write(
+            `bot process CPU per command: user ${(used.user / n) | 0} µs, system ${(used.system / n) | 0} µs\n`,
+          )
         const botCpuNow = threadCpuMs()
         const sandboxCpuNow = await sandbox.cpuMs()
         return figures(
