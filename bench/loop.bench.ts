@@ -17,8 +17,6 @@ import { spawn } from "node:child_process"
 import { availableParallelism, loadavg } from "node:os"
 import { performance } from "node:perf_hooks"
 import { createInterface } from "node:readline"
-import { setFlagsFromString } from "node:v8"
-import { runInNewContext } from "node:vm"
 import { Effect, Either, Redacted, type Scope } from "effect"
 import { runBot } from "../src/actors/runBot.ts"
 import { decodeConfig } from "../src/config/decodeConfig.ts"
@@ -29,9 +27,6 @@ import { threadCpuMs } from "./threadCpu.ts"
 
 // RSS once the bot's code is loaded (no sandbox code in this process), before anything starts.
 const loadedRss = process.memoryUsage.rss()
-
-setFlagsFromString("--expose-gc")
-const gc = runInNewContext("gc") as () => void
 
 const USERS = 50
 const ROOMS = 10
@@ -220,7 +215,9 @@ const program = Effect.scoped(
 
     const round = (n: number) =>
       Effect.promise(async () => {
-        gc()
+        // No forced gc() here: a full collection between rounds let maps die that optimized code
+        // depended on, and V8 then re-optimized ~200 functions per round (~100+ µs per command of
+        // JIT work a running bot does not do). Peak RSS thus includes the previous round's garbage.
         // memoryUsage.rss() is cheap; memoryUsage() walks the heap spaces and skewed the figures.
         let peak = process.memoryUsage.rss()
         const heapProbe = process.env.BENCH_HEAP === "1"
