@@ -143,16 +143,23 @@ export const makeSt2Transport = (tls: St2Tls, options: St2TransportOptions = {})
       }
     }
     let req: ClientRequest | undefined
-    const headers =
-      request.body === undefined
-        ? request.headers
-        : { ...request.headers, "Content-Length": Buffer.byteLength(request.body) }
+    // Headers as a list, Host included: Node then writes them as given (still validating each)
+    // instead of a setHeader call per header, and the options skip URL → options conversion.
+    // Both showed per request in profiles.
+    const headers: Array<[string, string]> = [["Host", url.host]]
+    for (const [name, value] of Object.entries(request.headers))
+      if (value !== undefined) headers.push([name, String(value)])
+    if (request.body !== undefined) headers.push(["Content-Length", String(Buffer.byteLength(request.body))])
     const start = () => {
       let r: ClientRequest
       try {
-        r = (url.protocol === "https:" ? https : http).request(url, {
+        r = (url.protocol === "https:" ? https : http).request({
+          protocol: url.protocol,
+          hostname: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
+          port: url.port === "" ? undefined : Number(url.port),
+          path: `${url.pathname}${url.search}`,
           method: request.method,
-          headers,
+          headers: headers as unknown as OutgoingHttpHeaders,
           agent: agentFor(url),
         })
       } catch (e) {
