@@ -4,7 +4,15 @@ import { Schema } from "effect"
 const nullable = <S extends Schema.Schema.Any>(schema: S) =>
   Schema.optionalWith(Schema.NullOr(schema), { default: () => null })
 
-const JsonObject = Schema.Record({ key: Schema.String, value: Schema.Unknown })
+/**
+ * A JSON object, checked but not copied: `extra` and `context` pass through to chat as st2 sent
+ * them, and a Record schema copied every key of both on every announcement.
+ */
+const JsonObject = Schema.declare(
+  (u: unknown): u is { readonly [key: string]: unknown } =>
+    typeof u === "object" && u !== null && !Array.isArray(u),
+  { identifier: "JsonObject", description: "a JSON object" },
+)
 
 /**
  * What `chatops.post_message` puts on the stream as `st2.announcement__<route>` (contract §5):

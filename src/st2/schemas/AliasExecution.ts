@@ -3,6 +3,13 @@ import { AliasAck } from "../ActionAlias.ts"
 import { Execution } from "./Execution.ts"
 
 /**
+ * The `execution` of an alias execution's answer, as the bot reads it: st2 sends the whole
+ * execution (action, runner, parameters, context...), and decoding all of it on every command
+ * cost more than the rest of the answer. Other keys are dropped; `getExecution` has them all.
+ */
+export const ExecutionStarted = Execution.pipe(Schema.pick("id", "status", "action", "web_url"))
+
+/**
  * Body of `POST /api/v1/aliasexecution` (no other keys are allowed by st2). `format` is one of
  * the alias's format strings; for object formats, one of its `representation` strings.
  * `source_context` is the chat envelope, echoed back with the result.
@@ -34,7 +41,7 @@ export interface MatchAndExecuteRequest {
  * whole alias, formats and all, cost more than the rest of the answer on every command.
  */
 export const AliasExecutionResult = Schema.Struct({
-  execution: Execution,
+  execution: ExecutionStarted,
   actionalias: Schema.optional(Schema.Struct({ ack: Schema.optional(AliasAck) })),
   message: Schema.optional(Schema.NullOr(Schema.String)),
   extra: Schema.optional(Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown }))),
