@@ -36,6 +36,7 @@ import { type CredentialSource, describeCredentialSource } from "../st2/Credenti
 import { St2ClientLive } from "../st2/St2Client.ts"
 import { BotCredential } from "../st2/St2Credential.ts"
 import { makeDispatcher } from "../st2/St2Endpoints.ts"
+import { fastAnnouncement } from "../st2/fast/fastAnnouncement.ts"
 import { Announcement, announcementEvent } from "../st2/streamAnnouncement.ts"
 import { makeWebServer } from "../web/WebServer.ts"
 import { adapterActorLogic } from "./adapterConnectionLogic.ts"
@@ -169,7 +170,12 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
         const plan = yield* deliverToChat(target.adapter, target.queue, delivery)
         return plan._tag === "Queued" ? { queued: true } : { queued: false, reason: plan.reason }
       })
-    const decodeAnnouncement = Schema.decodeUnknownEither(Announcement)
+    const schemaDecodeAnnouncement = Schema.decodeUnknownEither(Announcement)
+    // The hand-written decoder for st2's shape first; the Schema for anything else (and its message).
+    const decodeAnnouncement = (data: unknown) => {
+      const quick = fastAnnouncement(data)
+      return quick !== undefined ? Either.right(quick) : schemaDecodeAnnouncement(data)
+    }
     const ourEvent = announcementEvent(st2.routeKey)
     // One batch of stream events, in order, as plain calls: decoding, settling and queueing are
     // synchronous; only log lines (rare: a bad announcement, or debug) are effects.

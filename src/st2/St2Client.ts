@@ -17,6 +17,7 @@ import { AliasMatch } from "./schemas/AliasMatch.ts"
 import { Execution } from "./schemas/Execution.ts"
 import { Inquiry, InquiryResponse } from "./schemas/Inquiry.ts"
 import { St2Token, TokenValidation } from "./schemas/Token.ts"
+import { fastAliasExecutionResult } from "./fast/fastAliasExecutionResult.ts"
 import { St2User } from "./schemas/User.ts"
 
 /** A username and password for `POST /auth/v1/tokens` (HTTP Basic; the password may contain `:`). */
@@ -130,8 +131,11 @@ export const makeSt2Client = (
   endpoints: Pick<St2Endpoints, "authUrl" | "apiUrl" | "requestTimeoutMs">,
   dispatcher: St2Transport,
 ): St2ClientService => {
-  const send = <A, I>(req: St2Request, schema: Schema.Schema<A, I>) =>
-    st2Request(dispatcher, endpoints.requestTimeoutMs, req, schema)
+  const send = <A, I>(
+    req: St2Request,
+    schema: Schema.Schema<A, I>,
+    fast?: (json: unknown) => A | undefined,
+  ) => st2Request(dispatcher, endpoints.requestTimeoutMs, req, schema, fast)
   const api = (
     credential: St2Credential,
     method: St2Request["method"],
@@ -238,7 +242,13 @@ export const makeSt2Client = (
     matchAlias: (credential, command) =>
       value(send(api(credential, "POST", "/actionalias/match", { body: { command } }), AliasMatch)),
     executeAlias: (credential, request) =>
-      value(send(api(credential, "POST", "/aliasexecution", { body: request }), AliasExecutionResult)),
+      value(
+        send(
+          api(credential, "POST", "/aliasexecution", { body: request }),
+          AliasExecutionResult,
+          fastAliasExecutionResult,
+        ),
+      ),
     matchAndExecute: (credential, request) =>
       value(
         send(
