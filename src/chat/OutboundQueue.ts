@@ -56,6 +56,15 @@ export interface OutboundQueueOptions {
   readonly onOutcome?: (outcome: OutboundOutcome) => void
 }
 
+/** A lane's jobs in order; `wake` is set while its worker is parked waiting for one. */
+interface Lane {
+  readonly jobs: Array<OutboundJob>
+  wake: (() => void) | undefined
+}
+
+/** How long an idle lane's worker waits for the next message to that target before it ends. */
+const LANE_LINGER_MS = 1_000
+
 /** Defaults: 0.5 s, 1 s, 2 s ... capped at 30 s, 10 tries (about 2.5 minutes of outage). */
 export const defaultOutboundRetry = {
   initialDelay: "500 millis",
@@ -88,9 +97,9 @@ export const makeOutboundQueue = (
         for (const w of ready) w()
       }
     }
-    // A lane exists while it has jobs; its worker removes it when it runs dry. Map access happens
-    // in synchronous sections only, so enqueue and the worker cannot race.
-    const lanes = new Map<string, Array<OutboundJob>>()
+    // A lane exists while its worker runs (jobs, then lingering); the worker removes it when it
+    // ends. Map access happens in synchronous sections only, so enqueue and the worker cannot race.
+    const lanes = new Map<string, Lane>()
 
     const backoff = (attempt: number): Duration.Duration =>
       Duration.min(maxDelay, Duration.times(initialDelay, 2 ** (attempt - 1)))
@@ -145,30 +154,56 @@ export const makeOutboundQueue = (
     }
 
     const intervalMs = Duration.toMillis(minInterval)
-    const worker = (key: string, lane: Array<OutboundJob>): Effect.Effect<void> =>
+    // A lane's worker outlives its last job by `LANE_LINGER_MS`, parked, so a room that is
+    // answered again soon (acks, then results) reuses it: a fiber per delivery was ~6 KB of
+    // allocation per message.
+    const worker = (key: string, lane: Lane): Effect.Effect<void> =>
       Effect.suspend(() => {
-        const job = lane[0]
-        if (job === undefined) {
-          lanes.delete(key)
-          return Effect.void
-        }
+        const job = lane.jobs[0]
+        if (job === undefined) return park(key, lane)
         return Effect.flatMap(runJob(key, job), () => {
-          lane.shift()
+          lane.jobs.shift()
           done()
-          return lane.length > 0 && intervalMs > 0
+          return lane.jobs.length > 0 && intervalMs > 0
             ? Effect.zipRight(Effect.sleep(minInterval), worker(key, lane))
             : worker(key, lane)
         })
       })
+    const park = (key: string, lane: Lane): Effect.Effect<void> =>
+      Effect.flatMap(
+        Effect.async<boolean>((resume) => {
+          const timer = setTimeout(() => {
+            lane.wake = undefined
+            resume(Effect.succeed(false))
+          }, LANE_LINGER_MS)
+          // A lingering lane never keeps the process alive on its own.
+          timer.unref?.()
+          lane.wake = () => {
+            clearTimeout(timer)
+            lane.wake = undefined
+            resume(Effect.succeed(true))
+          }
+          return Effect.sync(() => {
+            clearTimeout(timer)
+            lane.wake = undefined
+          })
+        }),
+        (woken) => {
+          if (woken || lane.jobs.length > 0) return worker(key, lane)
+          lanes.delete(key)
+          return Effect.void
+        },
+      )
 
     const offer = (key: string, job: OutboundJob): void => {
       const lane = lanes.get(key)
       pending += 1
       if (lane !== undefined) {
-        lane.push(job)
+        lane.jobs.push(job)
+        lane.wake?.()
         return
       }
-      const fresh = [job]
+      const fresh: Lane = { jobs: [job], wake: undefined }
       lanes.set(key, fresh)
       fork(worker(key, fresh))
     }

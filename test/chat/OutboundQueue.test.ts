@@ -26,6 +26,22 @@ const scripted = (
 })
 
 describe("OutboundQueue", () => {
+  it.scoped("is idle while a drained lane's worker lingers, and the lane takes later messages in order", () =>
+    Effect.gen(function* () {
+      const sent: string[] = []
+      const queue = yield* makeOutboundQueue()
+      yield* queue.enqueue("room", scripted("a1", sent))
+      yield* queue.awaitIdle
+      expect(yield* queue.pending).toBe(0)
+      // The lane's worker is parked now; these reach it without a new one, still in order.
+      yield* queue.enqueue("room", scripted("a2", sent, ["transient"]))
+      yield* queue.enqueue("room", scripted("a3", sent))
+      yield* TestClock.adjust("1 minute")
+      yield* queue.awaitIdle
+      expect(sent).toEqual(["a1", "a2", "a3"])
+    }),
+  )
+
   it.scoped("keeps a lane's order while its head is retried after transient failures", () =>
     Effect.gen(function* () {
       const sent: string[] = []
