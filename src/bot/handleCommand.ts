@@ -5,7 +5,6 @@ import type { ActionAlias } from "../st2/ActionAlias.ts"
 import { aliasRef } from "../st2/ActionAlias.ts"
 import { St2Client } from "../st2/St2Client.ts"
 import { BotCredential } from "../st2/St2Credential.ts"
-import { withBotCredentialFrom } from "../st2/withBotCredential.ts"
 import { AliasRefresh } from "./AliasRefresh.ts"
 import { AliasStore } from "./AliasStore.ts"
 import { BotSettings, commandPrefix } from "./BotSettings.ts"
@@ -17,7 +16,7 @@ import { PendingResults, resultKey } from "./PendingResults.ts"
 import { quoteCommand } from "./quoteCommand.ts"
 import { renderAck } from "./renderAck.ts"
 import { renderHelp } from "./renderHelp.ts"
-import { withUserCredential } from "./withUserCredential.ts"
+import { withUserCredential, withUserCredentialFrom } from "./withUserCredential.ts"
 
 /** How long a command waits for the first alias load before asking StackStorm to match it. */
 const firstLoadWait = "5 seconds"
@@ -225,41 +224,43 @@ const execute = (
   const key = resultKey(adapter.name, message.id)
   const expectsResult = choice.alias.result?.enabled !== false
   const ref = aliasRef(choice.alias)
-  const one = (command: string): Effect.Effect<boolean> => {
-    if (expectsResult) pending.expectNow(key, 1)
-    return withBotCredentialFrom(services.credential, (c) =>
-      client.executeAlias(c, {
-        name: choice.alias.name,
-        format: choice.format,
-        command,
-        user: adapter.userToSt2(message.user),
-        source_channel: sourceChannelOf(adapter, message),
-        source_context: adapter.sourceContext(message),
-        notification_route: settings.routeKey,
-      }),
-    ).pipe(
-      Effect.matchEffect({
-        onFailure: (error) => {
-          if (expectsResult) pending.releaseNow(key, 1)
-          return Effect.logWarning("alias execution failed").pipe(
-            Effect.annotateLogs({ alias: ref, error: error._tag }),
-            Effect.zipRight(reply(describeFailure(error))),
-            Effect.as(false),
-          )
-        },
-        onSuccess: (result) => {
-          const ack = renderAck(choice.alias, result)
-          const answer = ack === undefined ? Effect.void : reply(ack, result.extra)
-          return Effect.whenLogLevel(
-            Effect.logInfo("execution started").pipe(
-              Effect.annotateLogs({ alias: ref, execution: result.execution.id }),
-            ),
-            "Info",
-          ).pipe(Effect.zipRight(answer), Effect.as(true))
-        },
-      }),
-    )
-  }
+  // The result is expected before the POST (a fast result may arrive before the answer).
+  const one = (command: string): Effect.Effect<boolean> =>
+    Effect.suspend(() => {
+      if (expectsResult) pending.expectNow(key, 1)
+      return withUserCredentialFrom(services.credential, request, (c) =>
+        client.executeAlias(c, {
+          name: choice.alias.name,
+          format: choice.format,
+          command,
+          user: adapter.userToSt2(message.user),
+          source_channel: sourceChannelOf(adapter, message),
+          source_context: adapter.sourceContext(message),
+          notification_route: settings.routeKey,
+        }),
+      ).pipe(
+        Effect.matchEffect({
+          onFailure: (error) => {
+            if (expectsResult) pending.releaseNow(key, 1)
+            return Effect.logWarning("alias execution failed").pipe(
+              Effect.annotateLogs({ alias: ref, error: error._tag }),
+              Effect.zipRight(reply(describeFailure(error))),
+              Effect.as(false),
+            )
+          },
+          onSuccess: (result) => {
+            const ack = renderAck(choice.alias, result)
+            const answer = ack === undefined ? Effect.void : reply(ack, result.extra)
+            return Effect.whenLogLevel(
+              Effect.logInfo("execution started").pipe(
+                Effect.annotateLogs({ alias: ref, execution: result.execution.id }),
+              ),
+              "Info",
+            ).pipe(Effect.zipRight(answer), Effect.as(true))
+          },
+        }),
+      )
+    })
   const [first, ...rest] = choice.commands
   if (first === undefined) return Effect.void
   if (rest.length === 0) return Effect.asVoid(one(first))

@@ -1,6 +1,6 @@
 import type { Effect } from "effect"
 import type { BotCredential, CredentialUnavailable, St2Credential } from "../st2/St2Credential.ts"
-import { withBotCredential } from "../st2/withBotCredential.ts"
+import { withBotCredential, withBotCredentialFrom } from "../st2/withBotCredential.ts"
 import type { CommandRequest } from "./CommandRequest.ts"
 
 /**
@@ -12,3 +12,10 @@ export const withUserCredential = <A, E, R>(
   _request: CommandRequest,
   call: (credential: St2Credential) => Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E | CredentialUnavailable, R | BotCredential> => withBotCredential(call)
+
+/** `withUserCredential` with the bot's credential service in hand (the per-command hot path). */
+export const withUserCredentialFrom = <A, E, R>(
+  bot: typeof BotCredential.Service,
+  _request: CommandRequest,
+  call: (credential: St2Credential) => Effect.Effect<A, E, R>,
+): Effect.Effect<A, E | CredentialUnavailable, R> => withBotCredentialFrom(bot, call)
