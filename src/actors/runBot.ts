@@ -26,7 +26,7 @@ import { makeCommandHandler } from "../bot/handleCommand.ts"
 import { PendingResults } from "../bot/PendingResults.ts"
 import { parseCommand } from "../bot/parseCommand.ts"
 import type { ChatDelivery } from "../chat/ChatDelivery.ts"
-import { deliverToChat, queueDelivery } from "../chat/deliverToChat.ts"
+import { deliverToChat, logUndelivered, queueDelivery } from "../chat/deliverToChat.ts"
 import { makeOutboundQueue } from "../chat/OutboundQueue.ts"
 import { type StormbotConfig, st2Endpoints } from "../config/StormbotConfig.ts"
 import { chatSessionMachine } from "../machines/chatSessionMachine.ts"
@@ -198,20 +198,20 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
             )
             continue
           }
-          const payload = announcement.right.payload
-          pending.settleNow(payload.context)
-          const delivery = { ...payload, message: payload.message ?? "" }
-          const target = adapterFor(delivery.context)
-          const plan =
-            target === undefined
-              ? ({ _tag: "Undeliverable", reason: "no chat adapter is configured" } as const)
-              : queueDelivery(target.adapter, target.queue, delivery)
-          if (plan._tag === "Undeliverable")
-            logs.push(
-              Effect.logError("chat message undeliverable").pipe(
-                Effect.annotateLogs({ adapter: target?.adapter.name, reason: plan.reason }),
-              ),
-            )
+          try {
+            const payload = announcement.right.payload
+            pending.settleNow(payload.context)
+            const delivery = { ...payload, message: payload.message ?? "" }
+            const target = adapterFor(delivery.context)
+            const plan =
+              target === undefined
+                ? ({ _tag: "Undeliverable", reason: "no chat adapter is configured" } as const)
+                : queueDelivery(target.adapter, target.queue, delivery)
+            if (plan._tag === "Undeliverable") logs.push(logUndelivered(target?.adapter.name, plan))
+          } catch (e) {
+            // A bug (an adapter's code throwing) costs this announcement, never the ones after it.
+            logs.push(Effect.logError("announcement not delivered: unexpected failure", e))
+          }
         }
         return logs.length === 0 ? Effect.void : Effect.all(logs, { discard: true })
       })

@@ -31,13 +31,18 @@ export const deliverToChat = (
 ): Effect.Effect<DeliveryPlan> =>
   Effect.suspend((): Effect.Effect<DeliveryPlan> => {
     const plan = queueDelivery(adapter, queue, delivery)
-    if (plan._tag === "Queued") return Effect.succeed(plan)
-    const log =
-      plan.reason === emptyMessage
-        ? Effect.logWarning("chat message not sent")
-        : Effect.logError("chat message undeliverable")
-    return Effect.as(log.pipe(Effect.annotateLogs({ adapter: adapter.name, reason: plan.reason })), plan)
+    return plan._tag === "Queued" ? Effect.succeed(plan) : Effect.as(logUndelivered(adapter.name, plan), plan)
   })
+
+/** The log line of a delivery that was not queued: a warning for an empty message, else an error. */
+export const logUndelivered = (
+  adapter: string | undefined,
+  plan: Extract<DeliveryPlan, { _tag: "Undeliverable" }>,
+): Effect.Effect<void> =>
+  (plan.reason === emptyMessage
+    ? Effect.logWarning("chat message not sent")
+    : Effect.logError("chat message undeliverable")
+  ).pipe(Effect.annotateLogs({ adapter, reason: plan.reason }))
 
 const emptyMessage = "the message is empty"
 
