@@ -200,7 +200,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
           }
           try {
             const payload = announcement.right.payload
-            pending.settleNow(payload.context)
+            pending.settle(payload.context)
             const delivery = { ...payload, message: payload.message ?? "" }
             const target = adapterFor(delivery.context)
             const plan =

@@ -1,4 +1,4 @@
-import { Context, Data, Effect } from "effect"
+import { Context, Data } from "effect"
 import type { ChatAdapter } from "../adapters/ChatAdapter.ts"
 import type { OutboundQueue } from "../chat/OutboundQueue.ts"
 
@@ -15,9 +15,3 @@ export class ChatAdapters extends Context.Tag("stormbot/ChatAdapters")<
   ChatAdapters,
   { readonly all: ReadonlyArray<RunningAdapter> }
 >() {}
-
-export const adapterNamed = (name: string) =>
-  Effect.flatMap(ChatAdapters, ({ all }) => {
-    const found = all.find((a) => a.adapter.name === name)
-    return found === undefined ? Effect.fail(new UnknownAdapter({ name })) : Effect.succeed(found)
-  })

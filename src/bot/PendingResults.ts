@@ -13,14 +13,11 @@ export const resultKey = (adapter: string, messageId: string): string => `${adap
 export class PendingResults extends Context.Tag("stormbot/PendingResults")<
   PendingResults,
   {
-    readonly expect: (key: string, count: number) => Effect.Effect<void>
-    readonly release: (key: string, count: number) => Effect.Effect<void>
-    /** `expect` and `release` as plain calls, for the per-command hot path. */
-    readonly expectNow: (key: string, count: number) => void
-    readonly releaseNow: (key: string, count: number) => void
+    /** Plain calls: every command and every result updates the counts, on the hot path. */
+    readonly expect: (key: string, count: number) => void
+    readonly release: (key: string, count: number) => void
     /** Settles one result of the command that `context` (an announcement's) belongs to. */
-    readonly settle: (context: unknown) => Effect.Effect<void>
-    readonly settleNow: (context: unknown) => void
+    readonly settle: (context: unknown) => void
     readonly outstanding: Effect.Effect<number>
     /** Waits until nothing is outstanding. */
     readonly awaitNone: Effect.Effect<void>
@@ -44,18 +41,14 @@ export class PendingResults extends Context.Tag("stormbot/PendingResults")<
         for (const w of ready) w()
       }
     }
-    const add = (key: string, delta: number) => Effect.sync(() => addNow(key, delta))
     const settleNow = (context: unknown) => {
       const ctx = decodeSourceContext(context)
       if (Option.isSome(ctx)) addNow(resultKey(ctx.value.adapter, ctx.value.messageId), -1)
     }
     return {
-      expect: (key, count) => add(key, count),
-      release: (key, count) => add(key, -count),
-      expectNow: (key, count) => addNow(key, count),
-      releaseNow: (key, count) => addNow(key, -count),
-      settle: (context) => Effect.sync(() => settleNow(context)),
-      settleNow,
+      expect: (key, count) => addNow(key, count),
+      release: (key, count) => addNow(key, -count),
+      settle: settleNow,
       outstanding: Effect.sync(() => {
         let total = 0
         for (const n of counts.values()) total += n

@@ -227,7 +227,7 @@ const execute = (
   // The result is expected before the POST (a fast result may arrive before the answer).
   const one = (command: string): Effect.Effect<boolean> =>
     Effect.suspend(() => {
-      if (expectsResult) pending.expectNow(key, 1)
+      if (expectsResult) pending.expect(key, 1)
       return withUserCredentialFrom(services.credential, request, (c) =>
         client.executeAlias(c, {
           name: choice.alias.name,
@@ -241,7 +241,7 @@ const execute = (
       ).pipe(
         Effect.matchEffect({
           onFailure: (error) => {
-            if (expectsResult) pending.releaseNow(key, 1)
+            if (expectsResult) pending.release(key, 1)
             return Effect.logWarning("alias execution failed").pipe(
               Effect.annotateLogs({ alias: ref, error: error._tag }),
               Effect.zipRight(reply(describeFailure(error))),
