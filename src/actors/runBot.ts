@@ -26,7 +26,7 @@ import { makeCommandHandler } from "../bot/handleCommand.ts"
 import { PendingResults } from "../bot/PendingResults.ts"
 import { parseCommand } from "../bot/parseCommand.ts"
 import type { ChatDelivery } from "../chat/ChatDelivery.ts"
-import { deliverToChat, logUndelivered, queueDelivery } from "../chat/deliverToChat.ts"
+import { type DeliveryPlan, deliverToChat, logUndelivered, queueDelivery } from "../chat/deliverToChat.ts"
 import { makeOutboundQueue } from "../chat/OutboundQueue.ts"
 import { type StormbotConfig, st2Endpoints } from "../config/StormbotConfig.ts"
 import { chatSessionMachine } from "../machines/chatSessionMachine.ts"
@@ -163,12 +163,21 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
         onNone: () => queues[0],
         onSome: (c) => queues.find((q) => q.adapter.name === c.adapter) ?? queues[0],
       })
+    /** Queues `delivery` on the adapter its context names (the first one otherwise); logs nothing. */
+    const queueFor = (delivery: ChatDelivery): { readonly adapter?: string; readonly plan: DeliveryPlan } => {
+      const target = adapterFor(delivery.context)
+      return target === undefined
+        ? { plan: { _tag: "Undeliverable", reason: "no chat adapter is configured" } }
+        : { adapter: target.adapter.name, plan: queueDelivery(target.adapter, target.queue, delivery) }
+    }
     const deliver = (delivery: ChatDelivery) =>
-      Effect.gen(function* () {
-        const target = adapterFor(delivery.context)
-        if (target === undefined) return { queued: false, reason: "no chat adapter is configured" }
-        const plan = yield* deliverToChat(target.adapter, target.queue, delivery)
-        return plan._tag === "Queued" ? { queued: true } : { queued: false, reason: plan.reason }
+      Effect.suspend(() => {
+        const { adapter, plan } = queueFor(delivery)
+        if (plan._tag === "Queued") return Effect.succeed({ queued: true })
+        const answer = { queued: false, reason: plan.reason }
+        return adapter === undefined
+          ? Effect.succeed(answer)
+          : Effect.as(logUndelivered(adapter, plan), answer)
       })
     const schemaDecodeAnnouncement = Schema.decodeUnknownEither(Announcement)
     // The hand-written decoder for st2's shape first; the Schema for anything else (and its message).
@@ -202,12 +211,8 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
             const payload = announcement.right.payload
             pending.settle(payload.context)
             const delivery = { ...payload, message: payload.message ?? "" }
-            const target = adapterFor(delivery.context)
-            const plan =
-              target === undefined
-                ? ({ _tag: "Undeliverable", reason: "no chat adapter is configured" } as const)
-                : queueDelivery(target.adapter, target.queue, delivery)
-            if (plan._tag === "Undeliverable") logs.push(logUndelivered(target?.adapter.name, plan))
+            const { adapter, plan } = queueFor(delivery)
+            if (plan._tag === "Undeliverable") logs.push(logUndelivered(adapter, plan))
           } catch (e) {
             // A bug (an adapter's code throwing) costs this announcement, never the ones after it.
             logs.push(Effect.logError("announcement not delivered: unexpected failure", e))
