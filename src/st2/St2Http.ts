@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto"
 import { Effect, Either, ParseResult, Schema } from "effect"
 import { St2Timeout, St2Unavailable, St2UndecodableBody, type St2Error } from "./St2Error.ts"
 import { errorFromResponse } from "./St2ErrorMapping.ts"
-import { type St2Transport, socketErrorCause } from "./St2Transport.ts"
+import { type St2RawAnswer, type St2Transport, socketErrorCause } from "./St2Transport.ts"
 
 /** One request to st2api or st2auth. Credentials go in `headers` only, never in `query`. */
 export interface St2Request {
@@ -33,11 +33,8 @@ export interface AnswerHeaders {
   readonly get: (name: string) => string | null
 }
 
-const answerHeaders = (raw: Record<string, string | string[] | undefined>): AnswerHeaders => ({
-  get: (name) => {
-    const v = raw[name.toLowerCase()]
-    return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v
-  },
+const answerHeaders = (raw: Readonly<Record<string, string>>): AnswerHeaders => ({
+  get: (name) => raw[name.toLowerCase()] ?? null,
 })
 
 /** Redirects are refused: a credential header would follow one to wherever it points. */
@@ -80,20 +77,28 @@ const decoderOf = <A, I>(schema: Schema.Schema<A, I>) => {
   return decode as (u: unknown) => Either.Either<A, ParseResult.ParseError>
 }
 
+/** The outcome of `st2Call`: the decoded answer, or why there is none. */
+export type St2Outcome<A> = Either.Either<St2Answer<A>, St2Error>
+
 /**
- * Sends one request and decodes a 2xx body with `schema`. Every request is bounded by
- * `timeoutMs` (connect, headers and body together); interruption aborts the socket.
- * A request id is sent in `X-Request-ID` (st2 echoes it), so even a timeout names one.
- * Redirects are refused: a custom credential header would follow them to another host.
+ * Sends one request and decodes a 2xx body with `schema`, calling `done` once with the outcome
+ * (never after `abort`, which the call returns). Every request is bounded by `timeoutMs`
+ * (connect, headers and body together, a turn waited in the pool's queue included). A request id
+ * is sent in `X-Request-ID` (st2 echoes it), so even a timeout names one. Redirects are refused:
+ * a credential header would follow them to another host.
+ *
+ * Plain callbacks, no effect: the per-command path runs on this (`st2Request` wraps it for
+ * everything else), a few microseconds per command instead of an effect fiber's.
  */
-export const st2Request = <A, I>(
+export const st2Call = <A, I>(
   transport: St2Transport,
   timeoutMs: number,
   req: St2Request,
   schema: Schema.Schema<A, I>,
   /** A hand-written decoder for the common shape: its output or `undefined` (then `schema` decodes). */
-  fast?: (json: unknown) => A | undefined,
-): Effect.Effect<St2Answer<A>, St2Error> => {
+  fast: ((json: unknown) => A | undefined) | undefined,
+  done: (outcome: St2Outcome<A>) => void,
+): (() => void) => {
   const url = urlOf(req)
   const path = url.pathname
   const sentId = randomUUID()
@@ -104,81 +109,78 @@ export const st2Request = <A, I>(
     ...req.headers,
   }
   if (req.body !== undefined) headers["Content-Type"] = "application/json"
-  // The timeout is a plain timer that aborts the request, and interruption aborts it too: no
-  // timeout fiber and no interruption signal per request (both showed per command in profiles).
-  // The timer runs from the call, so a turn waited in the pool's queue counts.
-  return Effect.async<
-    { res: { status: number; headers: AnswerHeaders }; text: string },
-    St2Unavailable | St2Timeout
-  >((resume) => {
-    let settled = false
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const settle = (
-      outcome: Effect.Effect<
-        { res: { status: number; headers: AnswerHeaders }; text: string },
-        St2Unavailable | St2Timeout
-      >,
-    ) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      resume(outcome)
-    }
-    const unavailable = (cause: string) =>
-      Effect.fail(new St2Unavailable({ ...common, requestId: sentId, cause }))
-    const abort = transport.send(
-      url,
-      { method: req.method, headers, body: req.body === undefined ? undefined : JSON.stringify(req.body) },
-      {
-        onResponse: (res) => {
-          const status = res.statusCode ?? 0
-          let text = ""
-          res.setEncoding("utf8")
-          res.on("data", (chunk: string) => {
-            text += chunk
-          })
-          res.on("end", () =>
-            settle(
-              redirectStatuses.has(status)
-                ? unavailable(redirectRefused)
-                : Effect.succeed({ res: { status, headers: answerHeaders(res.headers) }, text }),
-            ),
-          )
-        },
-        onError: (e) => settle(unavailable(socketErrorCause(e))),
-      },
-    )
-    if (timeoutMs < 2 ** 31)
-      timer = setTimeout(() => {
-        settle(Effect.fail(new St2Timeout({ ...common, requestId: sentId, timeoutMs })))
-        abort()
-      }, timeoutMs)
-    return Effect.sync(() => {
-      settled = true
-      clearTimeout(timer)
-      abort()
-    })
-  }).pipe(
-    Effect.flatMap(({ res, text }) => {
-      const requestId = res.headers.get("x-request-id") ?? sentId
-      if (res.status < 200 || res.status > 299)
-        return Effect.fail(errorFromResponse({ ...common, requestId, status: res.status, body: text }))
-      const undecodable = (detail: string) =>
-        new St2UndecodableBody({ ...common, requestId, status: res.status, detail })
-      // Parse and decode in one synchronous step: this runs once per command.
-      let json: unknown
-      try {
-        json = JSON.parse(text)
-      } catch {
-        return Effect.fail(undecodable(`not JSON (${res.headers.get("content-type") ?? "no content type"})`))
-      }
-      const quick = fast?.(json)
-      if (quick !== undefined)
-        return Effect.succeed({ value: quick, status: res.status, requestId, headers: res.headers })
-      const decoded = decoderOf(schema)(json)
-      return Either.isLeft(decoded)
-        ? Effect.fail(undecodable(decodeDetail(decoded.left, req.sensitive === true)))
-        : Effect.succeed({ value: decoded.right, status: res.status, requestId, headers: res.headers })
-    }),
+  let settled = false
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const settle = (outcome: St2Outcome<A>) => {
+    if (settled) return
+    settled = true
+    clearTimeout(timer)
+    done(outcome)
+  }
+  const abort = transport.exchange(
+    url,
+    { method: req.method, headers, body: req.body === undefined ? undefined : JSON.stringify(req.body) },
+    {
+      onAnswer: (answer) =>
+        settle(decodeAnswer(answer, sentId, common, schema, fast, req.sensitive === true)),
+      onError: (e) =>
+        settle(Either.left(new St2Unavailable({ ...common, requestId: sentId, cause: socketErrorCause(e) }))),
+    },
   )
+  if (timeoutMs < 2 ** 31)
+    timer = setTimeout(() => {
+      settle(Either.left(new St2Timeout({ ...common, requestId: sentId, timeoutMs })))
+      abort()
+    }, timeoutMs)
+  return () => {
+    settled = true
+    clearTimeout(timer)
+    abort()
+  }
 }
+
+/** Status, JSON and shape of one answer, in one synchronous step (it runs once per command). */
+const decodeAnswer = <A, I>(
+  answer: St2RawAnswer,
+  sentId: string,
+  common: { readonly method: St2Request["method"]; readonly path: string },
+  schema: Schema.Schema<A, I>,
+  fast: ((json: unknown) => A | undefined) | undefined,
+  sensitive: boolean,
+): St2Outcome<A> => {
+  const { status, body } = answer
+  const headers = answerHeaders(answer.headers)
+  const requestId = answer.headers["x-request-id"] ?? sentId
+  if (redirectStatuses.has(status))
+    return Either.left(new St2Unavailable({ ...common, requestId: sentId, cause: redirectRefused }))
+  if (status < 200 || status > 299)
+    return Either.left(errorFromResponse({ ...common, requestId, status, body }))
+  const undecodable = (detail: string) => new St2UndecodableBody({ ...common, requestId, status, detail })
+  let json: unknown
+  try {
+    json = JSON.parse(body)
+  } catch {
+    return Either.left(undecodable(`not JSON (${answer.headers["content-type"] ?? "no content type"})`))
+  }
+  const quick = fast?.(json)
+  if (quick !== undefined) return Either.right({ value: quick, status, requestId, headers })
+  const decoded = decoderOf(schema)(json)
+  return Either.isLeft(decoded)
+    ? Either.left(undecodable(decodeDetail(decoded.left, sensitive)))
+    : Either.right({ value: decoded.right, status, requestId, headers })
+}
+
+/** `st2Call` as an effect; interruption aborts the request. */
+export const st2Request = <A, I>(
+  transport: St2Transport,
+  timeoutMs: number,
+  req: St2Request,
+  schema: Schema.Schema<A, I>,
+  fast?: (json: unknown) => A | undefined,
+): Effect.Effect<St2Answer<A>, St2Error> =>
+  Effect.async<St2Answer<A>, St2Error>((resume) => {
+    const abort = st2Call(transport, timeoutMs, req, schema, fast, (outcome) =>
+      resume(Either.isRight(outcome) ? Effect.succeed(outcome.right) : Effect.fail(outcome.left)),
+    )
+    return Effect.sync(abort)
+  })

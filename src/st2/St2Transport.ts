@@ -39,6 +39,23 @@ export interface St2Exchange {
   readonly onError: (error: Error) => void
 }
 
+/** A whole answer: status, headers (names lower-cased, repeated ones joined with ", "), body text. */
+export interface St2RawAnswer {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+}
+
+/**
+ * Callbacks of one whole-body exchange: exactly one of them is called, once, unless the exchange
+ * was aborted first (then none is). `onError` gets every failure (a refused connection, TLS, a
+ * reset, an answer cut short, the transport closed).
+ */
+export interface St2Call {
+  readonly onAnswer: (answer: St2RawAnswer) => void
+  readonly onError: (error: Error) => void
+}
+
 /**
  * The HTTP connections of one st2 client: `node:http`/`node:https` agents with keep-alive, a
  * bounded pool and the client's TLS options. Not undici: importing it costs ~20 MB of RSS, and
@@ -51,6 +68,11 @@ export interface St2Transport {
    * is due (one already scheduled may still run: callers ignore what comes after they settled).
    */
   readonly send: (url: URL, request: St2Send, exchange: St2Exchange) => () => void
+  /**
+   * A request whose whole answer is wanted (every call but the stream): same pool, queue and
+   * `abort` as `send`; the answer's body is read as UTF-8 text.
+   */
+  readonly exchange: (url: URL, request: St2Send, call: St2Call) => () => void
   /** Refuses new requests, waits for those started or queued, then closes idle connections. */
   readonly close: () => Promise<void>
   /** Refuses new requests, fails queued and running ones (`ST2_CLIENT_CLOSED`), closes every socket. */
@@ -201,6 +223,35 @@ export const makeSt2Transport = (tls: St2Tls, options: St2TransportOptions = {})
     }
   }
 
+  const exchange: St2Transport["exchange"] = (url, request, call) => {
+    let settled = false
+    const settle = (f: () => void) => {
+      if (settled) return
+      settled = true
+      f()
+    }
+    const abort = send(url, request, {
+      onResponse: (res) => {
+        let body = ""
+        res.setEncoding("utf8")
+        res.on("data", (chunk: string) => {
+          body += chunk
+        })
+        res.on("end", () => {
+          const headers: Record<string, string> = {}
+          for (const [name, value] of Object.entries(res.headers))
+            if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value
+          settle(() => call.onAnswer({ status: res.statusCode ?? 0, headers, body }))
+        })
+      },
+      onError: (e) => settle(() => call.onError(e)),
+    })
+    return () => {
+      settled = true
+      abort()
+    }
+  }
+
   const destroyAgents = () => {
     httpAgent?.destroy()
     httpsAgent?.destroy()
@@ -208,6 +259,7 @@ export const makeSt2Transport = (tls: St2Tls, options: St2TransportOptions = {})
 
   return {
     send,
+    exchange,
     close: () => {
       closing = true
       if (running.size === 0 && waiting.every((q) => q.cancelled)) {
