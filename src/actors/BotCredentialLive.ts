@@ -179,8 +179,16 @@ export const botCredentialService = (
     return now === undefined ? wait : now
   })
 
+  const peek = (): St2Credential | undefined => {
+    const actor = current()
+    if (actor === undefined || actor === "shutDown") return undefined
+    const now = decide(actor.getSnapshot())
+    return now !== undefined && Either.isRight(now) ? now.right : undefined
+  }
+
   return {
     get,
+    peek,
     reportUnauthorized: (credential, error) =>
       Effect.sync(() => {
         const actor = current()

@@ -243,14 +243,18 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
         },
       },
     })
-    // Commands run as fibers owned by this scope (closing it interrupts the stragglers left after
-    // the drain); each tells its session when it ended, so the session can start the next one.
+    // A command runs as plain calls on its common path; what continues as effects (help, a remote
+    // match, failures, log lines) runs on fibers owned by this scope (closing it interrupts the
+    // stragglers left after the drain). Each command tells its session when it ended, so the
+    // session can start the next one.
     const commandFibers = yield* FiberSet.make()
     const runCommandFiber = FiberSet.runtime(commandFibers)<Layer.Layer.Success<typeof services>>().pipe(
       Effect.provide(context),
     )
     const forkCommand = yield* runCommandFiber
-    const handleCommand = yield* makeCommandHandler.pipe(Effect.provide(context))
+    const handleCommand = yield* makeCommandHandler((effect) => void forkCommand(effect)).pipe(
+      Effect.provide(context),
+    )
     // Accepted commands (routed to a session) and ended ones: the difference is what is in flight,
     // running or queued; one lost with a failed session stays counted, since its user got no answer.
     const commands = { accepted: 0, ended: 0 }
@@ -264,17 +268,11 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
         chatSession: chatSessionMachine.provide({
           actions: {
             runCommand: ({ self }, request) => {
-              const done = { type: "COMMAND_DONE", requestId: request.id } as const
-              forkCommand(
-                handleCommand(request as CommandRequest<ChatMessage>).pipe(
-                  Effect.ensuring(
-                    Effect.sync(() => {
-                      commands.ended += 1
-                      if (self.getSnapshot().status === "active") self.send(done)
-                    }),
-                  ),
-                ),
-              )
+              handleCommand(request as CommandRequest<ChatMessage>, () => {
+                commands.ended += 1
+                if (self.getSnapshot().status === "active")
+                  self.send({ type: "COMMAND_DONE", requestId: request.id })
+              })
             },
           },
         }),

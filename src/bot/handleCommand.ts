@@ -1,10 +1,12 @@
-import { Context, Effect, Either } from "effect"
+import { Context, Effect, Either, FiberRef, LogLevel, Runtime } from "effect"
 import { type ChatMessage, sourceChannelOf } from "../adapters/ChatAdapter.ts"
-import { deliverToChat } from "../chat/deliverToChat.ts"
+import { logUndelivered, queueDelivery } from "../chat/deliverToChat.ts"
 import type { ActionAlias } from "../st2/ActionAlias.ts"
 import { aliasRef } from "../st2/ActionAlias.ts"
 import { St2Client } from "../st2/St2Client.ts"
-import { BotCredential } from "../st2/St2Credential.ts"
+import { BotCredential, type CredentialUnavailable, type St2Credential } from "../st2/St2Credential.ts"
+import type { St2Error } from "../st2/St2Error.ts"
+import type { AliasExecutionRequest, AliasExecutionResult } from "../st2/schemas/AliasExecution.ts"
 import { AliasRefresh } from "./AliasRefresh.ts"
 import { AliasStore } from "./AliasStore.ts"
 import { BotSettings, commandPrefix } from "./BotSettings.ts"
@@ -16,7 +18,12 @@ import { PendingResults, resultKey } from "./PendingResults.ts"
 import { quoteCommand } from "./quoteCommand.ts"
 import { renderAck } from "./renderAck.ts"
 import { renderHelp } from "./renderHelp.ts"
-import { withUserCredential, withUserCredentialFrom } from "./withUserCredential.ts"
+import {
+  userCredentialNow,
+  withUserCredential,
+  withUserCredentialAfter,
+  withUserCredentialFrom,
+} from "./withUserCredential.ts"
 
 /** How long a command waits for the first alias load before asking StackStorm to match it. */
 const firstLoadWait = "5 seconds"
@@ -32,69 +39,118 @@ interface Choice {
 /**
  * Runs one chat command to its end: help, or match → execute → ack. Every outcome, including
  * every failure, is answered in chat where the command was typed (its thread included); this
- * effect never fails, so a bad command never hurts the session or the bot.
+ * effect never fails, so a bad command never hurts the session or the bot. (The bot itself uses
+ * `makeCommandHandler`; this is the same handler for one command.)
  */
 export const handleCommand = (request: CommandRequest<ChatMessage>) =>
-  Effect.flatMap(makeCommandHandler, (handle) => handle(request))
+  Effect.gen(function* () {
+    const fork = Runtime.runFork(yield* Effect.runtime<never>())
+    const handle = yield* makeCommandHandler((effect) => void fork(effect))
+    return yield* Effect.async<void>((resume) => handle(request, () => resume(Effect.void)))
+  })
 
 /**
- * `handleCommand` with its services looked up once: the bot builds one handler and runs every
- * command through it. The common path (a local match, one execution, an ack) takes a handful of
- * effect steps; a command is the bot's unit of work, thousands a second in a burst.
+ * Handles one command and calls `done` once when it ended (answered in chat, whatever the
+ * outcome). Never throws.
  */
-export const makeCommandHandler = Effect.gen(function* () {
-  const services = {
-    adapters: yield* ChatAdapters,
-    settings: yield* BotSettings,
-    store: yield* AliasStore,
-    client: yield* St2Client,
-    pending: yield* PendingResults,
-    refresh: yield* AliasRefresh,
-    credential: yield* BotCredential,
-  }
-  // The rare paths (help, remote match) are written against the services; they get them here.
-  const context = Context.make(ChatAdapters, services.adapters).pipe(
-    Context.add(BotSettings, services.settings),
-    Context.add(AliasStore, services.store),
-    Context.add(St2Client, services.client),
-    Context.add(PendingResults, services.pending),
-    Context.add(AliasRefresh, services.refresh),
-    Context.add(BotCredential, services.credential),
-  )
-  const provide = <A, E>(effect: Effect.Effect<A, E, CommandServices>): Effect.Effect<A, E> =>
-    Effect.provide(effect, context)
-  const prefix = commandPrefix(services.settings)
-  return (request: CommandRequest<ChatMessage>): Effect.Effect<void> => {
-    const running = services.adapters.all.find((a) => a.adapter.name === request.adapter)
-    const body: Effect.Effect<void, UnknownAdapter> =
-      running === undefined
-        ? Effect.fail(new UnknownAdapter({ name: request.adapter }))
-        : Effect.suspend(() => {
-            const reply = replyTo(running, request.message)
-            const command = request.command
-            if (command._tag === "Help") return provide(help(request, command.args, prefix, reply))
-            // The common case: the alias set is loaded and the command matches one alias locally.
-            const local = services.store.peek()?.index.match(command.command)
-            if (local?._tag === "Matched")
-              return execute(
-                services,
-                request,
-                running,
-                { alias: local.alias, format: local.format, commands: local.commands },
-                reply,
-              )
-            return Effect.flatMap(provide(choose(request, command.command, prefix, reply)), (choice) =>
-              choice === undefined ? Effect.void : execute(services, request, running, choice, reply),
-            )
-          })
-    return body.pipe(
-      Effect.catchAllCause((cause) =>
-        Effect.logError("command failed unexpectedly").pipe(Effect.zipRight(Effect.logDebug(cause))),
-      ),
-      Effect.annotateLogs({ adapter: request.adapter, request: request.id }),
+export type CommandHandler = (request: CommandRequest<ChatMessage>, done: () => void) => void
+
+/**
+ * The bot's command handler, services looked up once. `fork` runs the effects it hands off (the
+ * rare paths, failures, log lines) on fibers the caller owns.
+ *
+ * The common path (the alias set is loaded, the command matches one alias locally, the bot's
+ * credential is at hand, st2 accepts the execution) is plain code and callbacks: match, POST,
+ * queue the ack, `done`. A command is the bot's unit of work, thousands a second in a burst, and
+ * a fiber with its effect steps cost more than the rest of this path together. Everything else
+ * (help, a remote match, `match_multiple`, a credential being renewed, any failure) continues on
+ * a fiber, written as effects.
+ */
+export const makeCommandHandler = (fork: (effect: Effect.Effect<void>) => void) =>
+  Effect.gen(function* () {
+    const services = {
+      adapters: yield* ChatAdapters,
+      settings: yield* BotSettings,
+      store: yield* AliasStore,
+      client: yield* St2Client,
+      pending: yield* PendingResults,
+      refresh: yield* AliasRefresh,
+      credential: yield* BotCredential,
+      fork,
+      infoLogs: LogLevel.lessThanEqual(yield* FiberRef.get(FiberRef.currentMinimumLogLevel), LogLevel.Info),
+    }
+    // The rare paths (help, remote match) are written against the services; they get them here.
+    const context = Context.make(ChatAdapters, services.adapters).pipe(
+      Context.add(BotSettings, services.settings),
+      Context.add(AliasStore, services.store),
+      Context.add(St2Client, services.client),
+      Context.add(PendingResults, services.pending),
+      Context.add(AliasRefresh, services.refresh),
+      Context.add(BotCredential, services.credential),
     )
-  }
-})
+    const provide = <A, E>(effect: Effect.Effect<A, E, CommandServices>): Effect.Effect<A, E> =>
+      Effect.provide(effect, context)
+    const prefix = commandPrefix(services.settings)
+    const adapterNamed = new Map(services.adapters.all.map((a) => [a.adapter.name, a]))
+
+    /** The effect path for a command: everything but the common case. */
+    const slowly = (
+      request: CommandRequest<ChatMessage>,
+      running: RunningAdapter,
+      reply: Reply,
+    ): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const command = request.command
+        if (command._tag === "Help") return provide(help(request, command.args, prefix, reply))
+        return Effect.flatMap(provide(choose(request, command.command, prefix, reply)), (choice) =>
+          choice === undefined ? Effect.void : execute(services, request, running, choice, reply),
+        )
+      })
+
+    return ((request, done) => {
+      let handedOff = false
+      const hand = (effect: Effect.Effect<void, unknown>) => {
+        handedOff = true
+        fork(guard(effect, request).pipe(Effect.ensuring(Effect.sync(done))))
+      }
+      try {
+        const running = adapterNamed.get(request.adapter)
+        if (running === undefined) return hand(Effect.fail(new UnknownAdapter({ name: request.adapter })))
+        const reply = replyTo(services, running, request)
+        const command = request.command
+        const local =
+          command._tag === "Help" ? undefined : services.store.peek()?.index.match(command.command)
+        const credential = userCredentialNow(services.credential, request)
+        if (local?._tag === "Matched" && credential !== undefined) {
+          const [only, ...others] = local.commands
+          if (only !== undefined && others.length === 0)
+            return executeNow(
+              services,
+              request,
+              running,
+              { alias: local.alias, format: local.format, commands: [only] },
+              credential,
+              reply,
+              hand,
+              done,
+            )
+        }
+        return hand(slowly(request, running, reply))
+      } catch (e) {
+        // A bug on the plain path: logged, and the command ends here.
+        if (!handedOff) hand(Effect.die(e))
+      }
+    }) satisfies CommandHandler
+  })
+
+/** Logs what escaped a command (a bug), so nothing reaches the caller. */
+const guard = (effect: Effect.Effect<void, unknown>, request: CommandRequest): Effect.Effect<void> =>
+  effect.pipe(
+    Effect.catchAllCause((cause) =>
+      Effect.logError("command failed unexpectedly").pipe(Effect.zipRight(Effect.logDebug(cause))),
+    ),
+    Effect.annotateLogs({ adapter: request.adapter, request: request.id }),
+  )
 
 type CommandServices =
   | ChatAdapters
@@ -110,39 +166,58 @@ interface Services {
   readonly client: typeof St2Client.Service
   readonly pending: typeof PendingResults.Service
   readonly credential: typeof BotCredential.Service
+  readonly fork: (effect: Effect.Effect<void>) => void
+  /** Whether `Info` lines are logged (the level is fixed for the bot's life). */
+  readonly infoLogs: boolean
 }
 
-type Reply = (text: string, extra?: Readonly<Record<string, unknown>> | null) => Effect.Effect<void>
+/** Answers in chat: `now` queues at once (a plain call); `effect` is the same as an effect. */
+interface Reply {
+  readonly now: (text: string, extra?: Readonly<Record<string, unknown>> | null) => void
+  readonly effect: (text: string, extra?: Readonly<Record<string, unknown>> | null) => Effect.Effect<void>
+}
 
-/** Answers in the room (and thread) the command came from, or privately for a direct message. */
-const replyTo =
-  ({ adapter, queue }: RunningAdapter, message: ChatMessage): Reply =>
-  (text, extra) =>
-    Effect.asVoid(
-      deliverToChat(adapter, queue, {
-        message: text,
-        channel: sourceChannelOf(adapter, message),
-        user: adapter.userToSt2(message.user),
-        whisper: false,
-        extra: extra ?? undefined,
-        context: adapter.sourceContext(message),
-      }),
-    )
+/**
+ * Answers in the room (and thread) the command came from, or privately for a direct message.
+ * Queues the answer at once; only an undeliverable one costs an effect (its log line).
+ */
+const replyTo = (
+  services: Services,
+  running: RunningAdapter,
+  request: CommandRequest<ChatMessage>,
+): Reply => {
+  const { adapter, queue } = running
+  const message = request.message
+  const now: Reply["now"] = (text, extra) => {
+    const plan = queueDelivery(adapter, queue, {
+      message: text,
+      channel: sourceChannelOf(adapter, message),
+      user: adapter.userToSt2(message.user),
+      whisper: false,
+      extra: extra ?? undefined,
+      context: adapter.sourceContext(message),
+    })
+    if (plan._tag === "Undeliverable")
+      services.fork(logUndelivered(adapter.name, plan).pipe(Effect.annotateLogs({ request: request.id })))
+  }
+  return { now, effect: (text, extra) => Effect.sync(() => now(text, extra)) }
+}
 
 const help = (request: CommandRequest, args: string, prefix: string, reply: Reply) =>
   Effect.gen(function* () {
     const query = parseHelpQuery(args)
-    if (Either.isLeft(query)) return yield* reply(`${prefix.trim()}help: ${query.left}`)
+    if (Either.isLeft(query)) return yield* reply.effect(`${prefix.trim()}help: ${query.left}`)
     const set = yield* (yield* AliasStore).awaitLoaded(firstLoadWait)
-    if (set !== undefined) return yield* reply(renderHelp(set.index.help(query.right), query.right, prefix))
+    if (set !== undefined)
+      return yield* reply.effect(renderHelp(set.index.help(query.right), query.right, prefix))
     // Before the first alias load: ask StackStorm.
     const client = yield* St2Client
     const remote = yield* withUserCredential(request, (c) => client.aliasHelp(c, query.right)).pipe(
       Effect.either,
     )
     yield* Either.isRight(remote)
-      ? reply(renderHelp(remote.right, query.right, prefix))
-      : reply(describeFailure(remote.left))
+      ? reply.effect(renderHelp(remote.right, query.right, prefix))
+      : reply.effect(describeFailure(remote.left))
   })
 
 /**
@@ -166,7 +241,7 @@ const choose = (request: CommandRequest, text: string, prefix: string, reply: Re
       }
       if (local._tag === "Ambiguous") {
         const names = [...new Set(local.candidates.map((c) => `${aliasRef(c.alias)} ("${c.format}")`))]
-        yield* reply(
+        yield* reply.effect(
           `${quoteCommand(text)} matches more than one command: ${names.join(", ")}. Please be more specific.`,
         )
         return undefined
@@ -189,7 +264,7 @@ const choose = (request: CommandRequest, text: string, prefix: string, reply: Re
     if (error._tag === "St2BadRequest" && /matched no patterns/.test(error.faultstring)) {
       const disabled = set?.disabled.match(text)
       if (disabled?._tag === "Matched") {
-        yield* reply(
+        yield* reply.effect(
           `The command "${aliasRef(disabled.alias)}" is disabled in StackStorm; ask an administrator to enable it.`,
         )
         return undefined
@@ -197,18 +272,110 @@ const choose = (request: CommandRequest, text: string, prefix: string, reply: Re
       const suggestions = set?.index.suggest(text, 3) ?? []
       const hint =
         suggestions.length > 0 ? ` Did you mean: ${suggestions.map((s) => `${prefix}${s}`).join(" | ")}?` : ""
-      yield* reply(
+      yield* reply.effect(
         `Sorry, I don't know ${quoteCommand(text)}.${hint} Type ${prefix.trim()}help to list commands.`,
       )
       return undefined
     }
     if (error._tag === "St2BadRequest" && /matched more than 1/.test(error.faultstring)) {
-      yield* reply(`${quoteCommand(text)} matches more than one command. Please be more specific.`)
+      yield* reply.effect(`${quoteCommand(text)} matches more than one command. Please be more specific.`)
       return undefined
     }
-    yield* reply(describeFailure(error))
+    yield* reply.effect(describeFailure(error))
     return undefined
   })
+
+/** One execution of `choice` for `request`: its POST body, and what its outcome does in chat. */
+const executionOf = (
+  services: Services,
+  request: CommandRequest<ChatMessage>,
+  { adapter }: RunningAdapter,
+  choice: Choice,
+  reply: Reply,
+) => {
+  const { pending, settings } = services
+  const message = request.message
+  const key = resultKey(adapter.name, message.id)
+  const expectsResult = choice.alias.result?.enabled !== false
+  const ref = aliasRef(choice.alias)
+  return {
+    /** Counts the result as owed: before the POST (a fast result may arrive before the answer). */
+    expect: () => {
+      if (expectsResult) pending.expect(key, 1)
+    },
+    body: (command: string): AliasExecutionRequest => ({
+      name: choice.alias.name,
+      format: choice.format,
+      command,
+      user: adapter.userToSt2(message.user),
+      source_channel: sourceChannelOf(adapter, message),
+      source_context: adapter.sourceContext(message),
+      notification_route: settings.routeKey,
+    }),
+    /** st2 accepted it: the ack, at once. */
+    acked: (result: AliasExecutionResult) => {
+      const ack = renderAck(choice.alias, result)
+      if (ack !== undefined) reply.now(ack, result.extra)
+      if (services.infoLogs)
+        services.fork(
+          Effect.logInfo("execution started").pipe(
+            Effect.annotateLogs({
+              adapter: request.adapter,
+              request: request.id,
+              alias: ref,
+              execution: result.execution.id,
+            }),
+          ),
+        )
+    },
+    /** It failed: the result is no longer owed, and the user is told why. */
+    failed: (error: St2Error | CredentialUnavailable) => {
+      if (expectsResult) pending.release(key, 1)
+      return Effect.logWarning("alias execution failed").pipe(
+        Effect.annotateLogs({ alias: ref, error: error._tag }),
+        Effect.zipRight(reply.effect(describeFailure(error))),
+      )
+    },
+  }
+}
+
+/**
+ * The common case as plain calls: one execution, with the credential at hand. A failure (a 401
+ * included: renew and retry once, as `withUserCredential` does) continues on a fiber (`hand`).
+ */
+const executeNow = (
+  services: Services,
+  request: CommandRequest<ChatMessage>,
+  running: RunningAdapter,
+  choice: Choice & { readonly commands: readonly [string] },
+  credential: St2Credential,
+  reply: Reply,
+  hand: (effect: Effect.Effect<void, unknown>) => void,
+  done: () => void,
+): void => {
+  const execution = executionOf(services, request, running, choice, reply)
+  const body = execution.body(choice.commands[0])
+  execution.expect()
+  services.client.executeAliasNow(credential, body, (outcome) => {
+    if (Either.isLeft(outcome))
+      return hand(
+        withUserCredentialAfter(services.credential, request, credential, outcome.left, (c) =>
+          services.client.executeAlias(c, body),
+        ).pipe(
+          Effect.matchEffect({
+            onFailure: execution.failed,
+            onSuccess: (result) => Effect.sync(() => execution.acked(result)),
+          }),
+        ),
+      )
+    try {
+      execution.acked(outcome.right)
+    } catch (e) {
+      return hand(Effect.die(e))
+    }
+    done()
+  })
+}
 
 /** One `POST /aliasexecution` per execution, each acked; results are expected before posting. */
 const execute = (
@@ -218,46 +385,20 @@ const execute = (
   choice: Choice,
   reply: Reply,
 ): Effect.Effect<void> => {
-  const { adapter } = running
-  const { client, pending, settings } = services
-  const message = request.message
-  const key = resultKey(adapter.name, message.id)
-  const expectsResult = choice.alias.result?.enabled !== false
-  const ref = aliasRef(choice.alias)
-  // The result is expected before the POST (a fast result may arrive before the answer).
+  const execution = executionOf(services, request, running, choice, reply)
   const one = (command: string): Effect.Effect<boolean> =>
     Effect.suspend(() => {
-      if (expectsResult) pending.expect(key, 1)
+      execution.expect()
       return withUserCredentialFrom(services.credential, request, (c) =>
-        client.executeAlias(c, {
-          name: choice.alias.name,
-          format: choice.format,
-          command,
-          user: adapter.userToSt2(message.user),
-          source_channel: sourceChannelOf(adapter, message),
-          source_context: adapter.sourceContext(message),
-          notification_route: settings.routeKey,
-        }),
+        services.client.executeAlias(c, execution.body(command)),
       ).pipe(
         Effect.matchEffect({
-          onFailure: (error) => {
-            if (expectsResult) pending.release(key, 1)
-            return Effect.logWarning("alias execution failed").pipe(
-              Effect.annotateLogs({ alias: ref, error: error._tag }),
-              Effect.zipRight(reply(describeFailure(error))),
-              Effect.as(false),
-            )
-          },
-          onSuccess: (result) => {
-            const ack = renderAck(choice.alias, result)
-            const answer = ack === undefined ? Effect.void : reply(ack, result.extra)
-            return Effect.whenLogLevel(
-              Effect.logInfo("execution started").pipe(
-                Effect.annotateLogs({ alias: ref, execution: result.execution.id }),
-              ),
-              "Info",
-            ).pipe(Effect.zipRight(answer), Effect.as(true))
-          },
+          onFailure: (error) => Effect.as(execution.failed(error), false),
+          onSuccess: (result) =>
+            Effect.sync(() => {
+              execution.acked(result)
+              return true
+            }),
         }),
       )
     })

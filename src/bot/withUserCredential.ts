@@ -1,6 +1,6 @@
 import type { Effect } from "effect"
 import type { BotCredential, CredentialUnavailable, St2Credential } from "../st2/St2Credential.ts"
-import { withBotCredential, withBotCredentialFrom } from "../st2/withBotCredential.ts"
+import { withBotCredential, withBotCredentialAfter, withBotCredentialFrom } from "../st2/withBotCredential.ts"
 import type { CommandRequest } from "./CommandRequest.ts"
 
 /**
@@ -19,3 +19,18 @@ export const withUserCredentialFrom = <A, E, R>(
   _request: CommandRequest,
   call: (credential: St2Credential) => Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E | CredentialUnavailable, R> => withBotCredentialFrom(bot, call)
+
+/** The credential `withUserCredentialFrom` would use at once, or `undefined` when it would wait or fail. */
+export const userCredentialNow = (
+  bot: typeof BotCredential.Service,
+  _request: CommandRequest,
+): St2Credential | undefined => bot.peek()
+
+/** What `withUserCredentialFrom` does after a first try with `credential` failed with `error`. */
+export const withUserCredentialAfter = <A, E, R>(
+  bot: typeof BotCredential.Service,
+  _request: CommandRequest,
+  credential: St2Credential,
+  error: E,
+  call: (credential: St2Credential) => Effect.Effect<A, E, R>,
+): Effect.Effect<A, E | CredentialUnavailable, R> => withBotCredentialAfter(bot, credential, error, call)

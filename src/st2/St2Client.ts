@@ -4,7 +4,7 @@ import { ActionAlias, aliasRef } from "./ActionAlias.ts"
 import { credentialHeaders, type St2Credential } from "./St2Credential.ts"
 import { makeDispatcher, type St2Endpoints } from "./St2Endpoints.ts"
 import { type St2Error, St2UndecodableBody } from "./St2Error.ts"
-import { type St2Request, st2Request } from "./St2Http.ts"
+import { type St2Request, st2Call, st2Request } from "./St2Http.ts"
 import type { St2Transport } from "./St2Transport.ts"
 import {
   type AliasExecutionRequest,
@@ -87,6 +87,15 @@ export interface St2ClientService {
     credential: St2Credential,
     request: AliasExecutionRequest,
   ) => Effect.Effect<AliasExecutionResult, St2Error>
+  /**
+   * `executeAlias` with plain callbacks, for the per-command path: calls `done` once with the
+   * outcome, never after the returned `abort`. `executeAlias` is this, as an effect.
+   */
+  readonly executeAliasNow: (
+    credential: St2Credential,
+    request: AliasExecutionRequest,
+    done: (outcome: Either.Either<AliasExecutionResult, St2Error>) => void,
+  ) => () => void
   readonly matchAndExecute: (
     credential: St2Credential,
     request: MatchAndExecuteRequest,
@@ -149,6 +158,15 @@ export const makeSt2Client = (
     ...extra,
   })
   const value = <A>(e: Effect.Effect<{ readonly value: A }, St2Error>) => Effect.map(e, (a) => a.value)
+  const executeAliasNow: St2ClientService["executeAliasNow"] = (credential, request, done) =>
+    st2Call(
+      dispatcher,
+      endpoints.requestTimeoutMs,
+      api(credential, "POST", "/aliasexecution", { body: request }),
+      AliasExecutionResult,
+      fastAliasExecutionResult,
+      (outcome) => done(Either.map(outcome, (a) => a.value)),
+    )
   const seg = encodeURIComponent
 
   const tokenRequest = (basic: BasicCredentials, body: Record<string, unknown>) =>
@@ -242,13 +260,10 @@ export const makeSt2Client = (
     matchAlias: (credential, command) =>
       value(send(api(credential, "POST", "/actionalias/match", { body: { command } }), AliasMatch)),
     executeAlias: (credential, request) =>
-      value(
-        send(
-          api(credential, "POST", "/aliasexecution", { body: request }),
-          AliasExecutionResult,
-          fastAliasExecutionResult,
-        ),
+      Effect.async((resume) =>
+        Effect.sync(executeAliasNow(credential, request, (outcome) => resume(outcome))),
       ),
+    executeAliasNow,
     matchAndExecute: (credential, request) =>
       value(
         send(

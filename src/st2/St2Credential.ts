@@ -26,6 +26,11 @@ export class BotCredential extends Context.Tag("stormbot/BotCredential")<
   BotCredential,
   {
     readonly get: Effect.Effect<St2Credential, CredentialUnavailable>
+    /**
+     * The credential `get` would hand out at once, or `undefined` when `get` would wait or fail
+     * (no credential yet, renewing, rejected, shut down). A plain call for the per-command path.
+     */
+    readonly peek: () => St2Credential | undefined
     readonly reportUnauthorized: (credential: St2Credential, error: St2Unauthorized) => Effect.Effect<void>
   }
 >() {}

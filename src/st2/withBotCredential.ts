@@ -27,20 +27,41 @@ export const withBotCredentialFrom = <A, E, R>(
     credential: St2Credential,
     retries: number,
   ): Effect.Effect<A, E | CredentialUnavailable, R> =>
-    call(credential).pipe(
-      Effect.catchAll((error) => {
-        if (!isSt2Unauthorized(error)) return Effect.fail(error)
-        const renewable = error.reason === "expired" || error.reason === "unknownToken"
-        return bot
-          .reportUnauthorized(credential, error)
-          .pipe(
-            Effect.zipRight(
-              renewable && retries > 0
-                ? Effect.flatMap(bot.get, (next) => attempt(next, retries - 1))
-                : Effect.fail(error),
-            ),
-          )
-      }),
-    )
+    Effect.catchAll(call(credential), (error) => afterFailure(bot, credential, error, retries, attempt))
   return Effect.flatMap(bot.get, (credential) => attempt(credential, 1))
+}
+
+/**
+ * What `withBotCredentialFrom` does once the first try with `credential` (made outside, e.g. by
+ * plain callbacks on the per-command path) failed with `error`: the same report and single retry.
+ */
+export const withBotCredentialAfter = <A, E, R>(
+  bot: typeof BotCredential.Service,
+  credential: St2Credential,
+  error: E,
+  call: (credential: St2Credential) => Effect.Effect<A, E, R>,
+): Effect.Effect<A, E | CredentialUnavailable, R> => {
+  const attempt = (next: St2Credential, retries: number): Effect.Effect<A, E | CredentialUnavailable, R> =>
+    Effect.catchAll(call(next), (e) => afterFailure(bot, next, e, retries, attempt))
+  return afterFailure(bot, credential, error, 1, attempt)
+}
+
+const afterFailure = <A, E, R>(
+  bot: typeof BotCredential.Service,
+  credential: St2Credential,
+  error: E,
+  retries: number,
+  attempt: (credential: St2Credential, retries: number) => Effect.Effect<A, E | CredentialUnavailable, R>,
+): Effect.Effect<A, E | CredentialUnavailable, R> => {
+  if (!isSt2Unauthorized(error)) return Effect.fail(error)
+  const renewable = error.reason === "expired" || error.reason === "unknownToken"
+  return bot
+    .reportUnauthorized(credential, error)
+    .pipe(
+      Effect.zipRight(
+        renewable && retries > 0
+          ? Effect.flatMap(bot.get, (next) => attempt(next, retries - 1))
+          : Effect.fail(error),
+      ),
+    )
 }

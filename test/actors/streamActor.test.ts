@@ -21,6 +21,7 @@ const testCredential = (first: string) => {
   const reports: Array<{ credential: St2Credential; error: St2Unauthorized }> = []
   const layer = Layer.succeed(BotCredential, {
     get: Effect.sync(() => ({ _tag: "ApiKey", key: Redacted.make(key) }) as const),
+    peek: () => ({ _tag: "ApiKey", key: Redacted.make(key) }) as const,
     reportUnauthorized: (credential, error) =>
       Effect.sync(() => {
         reports.push({ credential, error })
@@ -179,6 +180,7 @@ describe("streamActor", () => {
           ? Effect.succeed({ _tag: "ApiKey", key: Redacted.make("key-1") } as const)
           : Effect.fail(new CredentialUnavailable({ message: "st2auth is down", permanent: false })),
       ),
+      peek: () => (available ? ({ _tag: "ApiKey", key: Redacted.make("key-1") } as const) : undefined),
       reportUnauthorized: () => Effect.void,
     })
     const cred = { layer, reports: [], rotateTo: () => undefined } as unknown as ReturnType<

@@ -33,6 +33,7 @@ const tokenCredential = (sandbox: SandboxHandle) => {
     get: Effect.suspend(() =>
       current !== undefined ? Effect.succeed(current) : Effect.tap(login, (c) => (current = c)),
     ),
+    peek: () => current,
     reportUnauthorized: (_credential, error) =>
       Effect.sync(() => {
         reasons.push(error.reason)

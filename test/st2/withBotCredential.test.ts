@@ -14,6 +14,7 @@ const fakeBot = () => {
   const reports: Array<{ credential: St2Credential; reason: UnauthorizedReason }> = []
   const layer = Layer.succeed(BotCredential, {
     get: Effect.sync(() => tok(current)),
+    peek: () => tok(current),
     reportUnauthorized: (credential, error) =>
       Effect.sync(() => {
         reports.push({ credential, reason: error.reason })
