@@ -259,6 +259,18 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
     // running or queued; one lost with a failed session stays counted, since its user got no answer.
     const commands = { accepted: 0, ended: 0 }
     const inFlight = () => commands.accepted - commands.ended
+    // Commands that ended during this event-loop turn, per session: told in one COMMANDS_DONE
+    // after the turn's I/O (a burst's answers arrive many per turn), one transition for them all.
+    const endedThisTurn = new Map<AnyActorRef, number>()
+    const tellEnded = () => {
+      for (const [session, count] of endedThisTurn)
+        if (session.getSnapshot().status === "active") session.send({ type: "COMMANDS_DONE", count })
+      endedThisTurn.clear()
+    }
+    const commandEnded = (session: AnyActorRef) => {
+      if (endedThisTurn.size === 0) setImmediate(tellEnded)
+      endedThisTurn.set(session, (endedThisTurn.get(session) ?? 0) + 1)
+    }
     const machine = makeSupervisorMachine(adapterNames).provide({
       actors: {
         credential: credentialLogic(runtime),
@@ -267,12 +279,12 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
         adapter: adapterActorLogic(options.adapters, runtime),
         chatSession: chatSessionMachine.provide({
           actions: {
-            runCommand: ({ self }, request) => {
-              handleCommand(request as CommandRequest<ChatMessage>, () => {
-                commands.ended += 1
-                if (self.getSnapshot().status === "active")
-                  self.send({ type: "COMMAND_DONE", requestId: request.id })
-              })
+            runCommands: ({ self }, requests) => {
+              for (const request of requests)
+                handleCommand(request as CommandRequest<ChatMessage>, () => {
+                  commands.ended += 1
+                  commandEnded(self)
+                })
             },
           },
         }),
@@ -403,15 +415,38 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
     // A command goes straight to its user's live session while the supervisor accepts commands;
     // else to the supervisor, which spawns the session (or refuses the command when draining).
     // Same outcome as always routing through the root, at one transition per command instead of two.
-    const dispatch = (request: CommandRequest<ChatMessage>) => {
+    // One chunk of input is one COMMANDS per session (in the order typed), not an event per command.
+    const liveSession = (key: string): AnyActorRef | undefined => {
       const snapshot = root.getSnapshot()
-      if (!accepting(snapshot)) return root.send({ type: "COMMAND", request })
-      commands.accepted += 1
-      const id = snapshot.context.sessions[request.sessionKey]
+      const id = snapshot.context.sessions[key]
       const session = id === undefined ? undefined : (snapshot.children as Record<string, AnyActorRef>)[id]
-      if (session !== undefined && session.getSnapshot().status === "active")
-        session.send({ type: "COMMAND", request })
-      else root.send({ type: "COMMAND", request })
+      return session !== undefined && session.getSnapshot().status === "active" ? session : undefined
+    }
+    const dispatch = (requests: ReadonlyArray<CommandRequest<ChatMessage>>) => {
+      const bySession = new Map<string, Array<CommandRequest<ChatMessage>>>()
+      for (const request of requests) {
+        const batch = bySession.get(request.sessionKey)
+        if (batch === undefined) bySession.set(request.sessionKey, [request])
+        else batch.push(request)
+      }
+      for (const [key, batch] of bySession) {
+        let rest: ReadonlyArray<CommandRequest<ChatMessage>> = batch
+        if (!accepting(root.getSnapshot())) {
+          for (const request of rest) root.send({ type: "COMMAND", request })
+          continue
+        }
+        commands.accepted += batch.length
+        let session = liveSession(key)
+        if (session === undefined) {
+          // The supervisor spawns the session with the first command; the rest go to it directly.
+          root.send({ type: "COMMAND", request: rest[0]! })
+          rest = rest.slice(1)
+          session = liveSession(key)
+        }
+        if (rest.length === 0) continue
+        if (session !== undefined) session.send({ type: "COMMANDS", requests: rest })
+        else for (const request of rest) root.send({ type: "COMMAND", request })
+      }
     }
 
     // Intake: chat lines that are commands become COMMAND events; the rest is ignored.
@@ -423,17 +458,19 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
         // Chunk by chunk: a burst of messages is one effect step, not one per message.
         Stream.runForEachChunk(adapter.messages, (messages) =>
           Effect.sync(() => {
+            const requests: Array<CommandRequest<ChatMessage>> = []
             for (const message of messages) {
               const parsed = parseCommand(message.text, st2, message.isDirect || message.mentionsBot)
               if (parsed === undefined) continue
-              dispatch({
+              requests.push({
                 id: `${adapter.name}/${message.id}/${seq++}`,
                 adapter: adapter.name,
                 sessionKey: `${adapter.name}:${message.user.id}`,
                 command: parsed,
                 message,
-              } satisfies CommandRequest<ChatMessage>)
+              })
             }
+            if (requests.length > 0) dispatch(requests)
           }),
         ).pipe(
           Effect.ensuring(

@@ -23,8 +23,12 @@ export interface ChatSessionContext {
 
 export type ChatSessionEvent =
   | { readonly type: "COMMAND"; readonly request: CommandRequest }
+  /** Several commands at once, in the order typed (one chunk of chat input). */
+  | { readonly type: "COMMANDS"; readonly requests: ReadonlyArray<CommandRequest> }
   /** Sent back by whoever runs a command (`runCommand`), once, when it ended in any way. */
   | { readonly type: "COMMAND_DONE"; readonly requestId: string }
+  /** `count` commands ended (the ends of one event-loop turn together). */
+  | { readonly type: "COMMANDS_DONE"; readonly count: number }
 
 /** Tells the supervisor this session has commands running or queued (sent on entering `busy`). */
 export type SessionBusy = { readonly type: "SESSION_BUSY"; readonly sessionKey: string }
@@ -38,9 +42,32 @@ export type SessionIdle = { readonly type: "SESSION_IDLE"; readonly sessionKey: 
  * idle ──COMMAND──▶ busy ──last command done, none queued──▶ idle ──idle timeout──▶ closed
  *
  * A command is not an actor: `runCommand` (provided by src/actors) starts it (match, execute,
- * ack) on a fiber the bot owns and sends `COMMAND_DONE` to this session when it ends, failed or
- * not. An actor per command cost more than the rest of a command's handling together.
+ * ack) and sends `COMMAND_DONE` to this session when it ends, failed or not. An actor per
+ * command cost more than the rest of a command's handling together. Commands may arrive and end
+ * in batches (`COMMANDS`, `COMMANDS_DONE`): one transition for a burst instead of two per command.
+ *
+ * Invariant: commands wait in `queued` only while `maxInFlight` run.
  */
+/** New commands: as many start as there is room for, in order; the rest wait, in order. */
+const admit = (context: ChatSessionContext, event: ChatSessionEvent) => {
+  const incoming =
+    event.type === "COMMAND" ? [event.request] : event.type === "COMMANDS" ? event.requests : []
+  const room = Math.max(0, context.maxInFlight - context.running)
+  return { incoming, started: Math.min(room, incoming.length) }
+}
+const toStart = ({ context, event }: { context: ChatSessionContext; event: ChatSessionEvent }) => {
+  const { incoming, started } = admit(context, event)
+  return started === incoming.length ? incoming : incoming.slice(0, started)
+}
+
+/** Commands ended: as many queued ones take their places. */
+const release = (context: ChatSessionContext, event: ChatSessionEvent) => {
+  const count = event.type === "COMMANDS_DONE" ? event.count : event.type === "COMMAND_DONE" ? 1 : 0
+  return { count, next: Math.min(count, context.queued.length) }
+}
+const toResume = ({ context, event }: { context: ChatSessionContext; event: ChatSessionEvent }) =>
+  context.queued.slice(0, release(context, event).next)
+
 export const chatSessionMachine = setup({
   types: {
     context: {} as ChatSessionContext,
@@ -54,16 +81,30 @@ export const chatSessionMachine = setup({
     idleTimeout: ({ context }) => context.idleTimeoutMs,
   },
   guards: {
-    hasQueued: ({ context }) => context.queued.length > 0,
-    hasRoom: ({ context }) => context.running < context.maxInFlight,
     allDone: ({ context }) => context.running === 0 && context.queued.length === 0,
+    hasCommands: ({ event }) =>
+      event.type === "COMMAND" || (event.type === "COMMANDS" && event.requests.length > 0),
   },
   actions: {
-    countRunning: assign({ running: ({ context }) => context.running + 1 }),
-    /** Provided by src/actors: starts `request`; sends `COMMAND_DONE` to `self` when it ends. */
-    runCommand: (_, _request: CommandRequest) => {
-      throw new Error("chatSessionMachine: provide the `runCommand` action")
+    /** Provided by src/actors: starts each request, in order; sends `COMMAND_DONE` to `self` as each ends. */
+    runCommands: (_, _requests: ReadonlyArray<CommandRequest>) => {
+      throw new Error("chatSessionMachine: provide the `runCommands` action")
     },
+    accepted: assign(({ context, event }) => {
+      const { incoming, started } = admit(context, event)
+      return {
+        running: context.running + started,
+        queued:
+          started === incoming.length ? context.queued : [...context.queued, ...incoming.slice(started)],
+      }
+    }),
+    ended: assign(({ context, event }) => {
+      const { count, next } = release(context, event)
+      return {
+        running: Math.max(0, context.running - (count - next)),
+        queued: next === 0 ? context.queued : context.queued.slice(next),
+      }
+    }),
   },
 }).createMachine({
   id: "chatSession",
@@ -78,24 +119,17 @@ export const chatSessionMachine = setup({
   invoke: { src: "auth", id: "auth", input: ({ context }) => ({ mode: context.authMode }) },
   initial: "idle",
   on: {
-    // A command ended: the next queued one (if any) takes its place.
-    COMMAND_DONE: [
-      {
-        guard: "hasQueued",
-        actions: [
-          { type: "runCommand", params: ({ context }) => context.queued[0]! },
-          assign({ queued: ({ context }) => context.queued.slice(1) }),
-        ],
-      },
-      { actions: assign({ running: ({ context }) => Math.max(0, context.running - 1) }) },
-    ],
+    COMMAND_DONE: { actions: [{ type: "runCommands", params: toResume }, "ended"] },
+    COMMANDS_DONE: { actions: [{ type: "runCommands", params: toResume }, "ended"] },
   },
   states: {
     idle: {
       on: {
-        COMMAND: {
+        COMMAND: { target: "busy", actions: [{ type: "runCommands", params: toStart }, "accepted"] },
+        COMMANDS: {
+          guard: "hasCommands",
           target: "busy",
-          actions: ["countRunning", { type: "runCommand", params: ({ event }) => event.request }],
+          actions: [{ type: "runCommands", params: toStart }, "accepted"],
         },
       },
       after: { idleTimeout: "closed" },
@@ -104,13 +138,8 @@ export const chatSessionMachine = setup({
     // exit and re-enter `busy` (and tell the supervisor idle, then busy) on every command.
     busy: {
       on: {
-        COMMAND: [
-          {
-            guard: "hasRoom",
-            actions: ["countRunning", { type: "runCommand", params: ({ event }) => event.request }],
-          },
-          { actions: assign({ queued: ({ context, event }) => [...context.queued, event.request] }) },
-        ],
+        COMMAND: { actions: [{ type: "runCommands", params: toStart }, "accepted"] },
+        COMMANDS: { actions: [{ type: "runCommands", params: toStart }, "accepted"] },
       },
       entry: sendParent(({ context }): SessionBusy => ({ type: "SESSION_BUSY", sessionKey: context.key })),
       exit: sendParent(({ context }): SessionIdle => ({ type: "SESSION_IDLE", sessionKey: context.key })),

@@ -34,7 +34,9 @@ const withParent = (runCommand: ReturnType<typeof controlled>["runCommand"], clo
   const parent = createMachine({
     invoke: {
       id: "session",
-      src: chatSessionMachine.provide({ actions: { runCommand } }),
+      src: chatSessionMachine.provide({
+        actions: { runCommands: (x, rs) => rs.forEach((r) => runCommand(x, r)) },
+      }),
       input: { key: "fake:alice", authMode: "standalone", idleTimeoutMs: 1_000, maxInFlight: 2 },
     },
     on: {
@@ -89,6 +91,41 @@ describe("chatSessionMachine", () => {
     send(req("f"))
     await flush()
     expect(told).toEqual(["busy", "idle", "busy"])
+  })
+
+  it("takes a burst as one COMMANDS event and ends several commands with one COMMANDS_DONE", async () => {
+    const clock = new SimulatedClock()
+    const c = controlled()
+    const { actor, session, told } = withParent(c.runCommand, clock)
+    const forward = (inner: object) => actor.send({ type: "FORWARD", inner } as never)
+    forward({ type: "COMMANDS", requests: ["a", "b", "c", "d", "e"].map(req) })
+    await flush()
+    expect(c.order).toEqual(["a", "b"])
+    expect(
+      session()!
+        .getSnapshot()
+        .context.queued.map((r) => r.id),
+    ).toEqual(["c", "d", "e"])
+    expect(told).toEqual(["busy"])
+    // Two ended at once: two queued ones take their places, in order.
+    forward({ type: "COMMANDS_DONE", count: 2 })
+    await flush()
+    expect(c.order).toEqual(["a", "b", "c", "d"])
+    expect(session()!.getSnapshot().context).toMatchObject({ running: 2 })
+    // More ended than are queued: the last queued one starts, the running count drops.
+    forward({ type: "COMMANDS_DONE", count: 2 })
+    await flush()
+    expect(c.order).toEqual(["a", "b", "c", "d", "e"])
+    expect(session()!.getSnapshot().context).toMatchObject({ running: 1, queued: [] })
+    forward({ type: "COMMANDS", requests: [] })
+    forward({ type: "COMMANDS_DONE", count: 1 })
+    await flush()
+    expect(session()!.getSnapshot().value).toBe("idle")
+    expect(told).toEqual(["busy", "idle"])
+    // An empty batch leaves an idle session idle (no busy/idle pair for nothing).
+    forward({ type: "COMMANDS", requests: [] })
+    await flush()
+    expect(told).toEqual(["busy", "idle"])
   })
 
   it("closes itself after the idle timeout, not while busy", async () => {

@@ -37,7 +37,9 @@ const build = (opts: { failing?: { starts: number }; commandsHang?: boolean } = 
       aliasSync: idle,
       stream,
       adapter: idle,
-      chatSession: chatSessionMachine.provide({ actions: { runCommand } }),
+      chatSession: chatSessionMachine.provide({
+        actions: { runCommands: (x, rs) => rs.forEach((r) => runCommand(x, r)) },
+      }),
     },
   })
   const errors: unknown[] = []
