@@ -57,7 +57,19 @@ const decodeDetail = (error: ParseResult.ParseError, sensitive: boolean): string
   return text.length > maxDetail ? `${text.slice(0, maxDetail)}…` : text
 }
 
+/** URLs without a query, parsed once: every command posts to the same one. Bounded (paths carry ids). */
+const parsedUrls = new Map<string, URL>()
 const urlOf = (req: St2Request): URL => {
+  if (req.query === undefined) {
+    const key = req.base + req.path
+    let url = parsedUrls.get(key)
+    if (url === undefined) {
+      url = new URL(req.base.replace(/\/+$/, "") + req.path)
+      if (parsedUrls.size >= 64) parsedUrls.clear()
+      parsedUrls.set(key, url)
+    }
+    return url
+  }
   const url = new URL(req.base.replace(/\/+$/, "") + req.path)
   for (const [k, v] of Object.entries(req.query ?? {}))
     if (v !== undefined) url.searchParams.set(k, String(v))
