@@ -1,5 +1,6 @@
 import { Option, Schema } from "effect"
 import type { ChatMessage } from "./ChatMessage.ts"
+import { fastSourceContext } from "./fastSourceContext.ts"
 
 /**
  * The chat envelope sent to StackStorm as `source_context` with every alias execution. st2
@@ -36,7 +37,8 @@ export const decodeSourceContext = (context: unknown): Option.Option<SourceConte
   if (typeof context !== "object" || context === null) return Option.none()
   let decoded = decodedContexts.get(context)
   if (decoded === undefined) {
-    decoded = decode(context)
+    const quick = fastSourceContext(context)
+    decoded = quick === undefined ? decode(context) : Option.some(quick)
     decodedContexts.set(context, decoded)
   }
   return decoded

@@ -1,5 +1,7 @@
 import { Either, Schema } from "effect"
 import { describe, expect, it } from "vitest"
+import { fastSourceContext } from "../../../src/adapters/fastSourceContext.ts"
+import { SourceContext } from "../../../src/adapters/SourceContext.ts"
 import { fastAliasExecutionResult } from "../../../src/st2/fast/fastAliasExecutionResult.ts"
 import { fastAnnouncement } from "../../../src/st2/fast/fastAnnouncement.ts"
 import { AliasExecutionResult } from "../../../src/st2/schemas/AliasExecution.ts"
@@ -114,5 +116,43 @@ describe("fastAliasExecutionResult", () => {
           samples.push({ execution: e, ...(a === undefined ? {} : { actionalias: a }), ...rest })
     samples.push(null, [], "x", {})
     expect(agrees(AliasExecutionResult, fastAliasExecutionResult, samples)).toBeGreaterThanOrEqual(50)
+  })
+})
+
+describe("fastSourceContext", () => {
+  it("agrees with the SourceContext schema", () => {
+    const user = { id: "U1", name: "Alice", handle: "alice" }
+    const room = { id: "C1", name: "ops" }
+    const bases: unknown[] = [
+      { adapter: "slack", messageId: "M1", user, isDirect: false },
+      { adapter: "slack", messageId: "M1", threadId: "T1", room, user, isDirect: false },
+      {
+        adapter: "slack",
+        messageId: "M1",
+        room: { ...room, topic: "x" },
+        user: { ...user, extra: 1 },
+        isDirect: true,
+        more: 1,
+      },
+    ]
+    const broken: Array<Record<string, unknown>> = [
+      { adapter: 1 },
+      { messageId: null },
+      { threadId: 5 },
+      { threadId: undefined },
+      { room: null },
+      { room: { id: "C1" } },
+      { room: { id: 1, name: "ops" } },
+      { room: "C1" },
+      { user: null },
+      { user: { id: "U1", name: "a" } },
+      { user: { id: "U1", name: "a", handle: 3 } },
+      { isDirect: "no" },
+      { isDirect: undefined },
+    ]
+    const samples: unknown[] = [...bases]
+    for (const base of bases) for (const b of broken) samples.push({ ...(base as object), ...b })
+    samples.push(null, [], "x", {}, { trace: 1 })
+    expect(agrees(SourceContext, fastSourceContext, samples)).toBeGreaterThanOrEqual(5)
   })
 })
