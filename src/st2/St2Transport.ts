@@ -1,5 +1,6 @@
 import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http"
 import https from "node:https"
+import { clientClosedError, IDLE_CONNECTION_MS, makeRawHttpPool } from "./RawHttpPool.ts"
 
 /** TLS choices of one client; they apply to its own connections only, never to the process. */
 export interface St2Tls {
@@ -10,7 +11,11 @@ export interface St2Tls {
 }
 
 export interface St2TransportOptions {
-  /** Connections open at once, per client (all origins together); more requests wait their turn. */
+  /**
+   * Connections open at once, all origins together, for `exchange` and (separately) for `send`;
+   * more requests wait their turn. A client uses one or the other: its calls `exchange`, the
+   * stream's own transport `send`.
+   */
   readonly maxSockets?: number | undefined
   /**
    * Longest silence on a request's socket (connect, headers, body) before it fails with
@@ -57,9 +62,10 @@ export interface St2Call {
 }
 
 /**
- * The HTTP connections of one st2 client: `node:http`/`node:https` agents with keep-alive, a
- * bounded pool and the client's TLS options. Not undici: importing it costs ~20 MB of RSS, and
- * Node's own HTTP client costs about the same CPU per request.
+ * The HTTP connections of one st2 client, with keep-alive, a bounded pool and the client's TLS
+ * options: `exchange` (every call) over raw sockets (`RawHttpPool`: about half the CPU per request
+ * of `node:http`), `send` (the stream, which reads its answer as it comes) over `node:http`/
+ * `node:https` agents. Not undici: importing it costs ~20 MB of RSS.
  */
 export interface St2Transport {
   /**
@@ -69,8 +75,9 @@ export interface St2Transport {
    */
   readonly send: (url: URL, request: St2Send, exchange: St2Exchange) => () => void
   /**
-   * A request whose whole answer is wanted (every call but the stream): same pool, queue and
-   * `abort` as `send`; the answer's body is read as UTF-8 text.
+   * A request whose whole answer is wanted (every call but the stream), sent over raw sockets
+   * (`RawHttpPool`: its own pool of `maxSockets` and queue, the same TLS options); `abort` as
+   * `send`'s; the answer's body is read as UTF-8 text.
    */
   readonly exchange: (url: URL, request: St2Send, call: St2Call) => () => void
   /** Refuses new requests, waits for those started or queued, then closes idle connections. */
@@ -85,18 +92,6 @@ export interface St2Transport {
  * sandbox), while st2api (gunicorn/eventlet behind nginx) serves that many concurrently.
  */
 export const DEFAULT_MAX_SOCKETS = 32
-
-/**
- * How long an idle keep-alive connection is kept (undici's default). A server's
- * `Keep-Alive: timeout=n` hint shortens it to n - 1 s, so a request never races the server's own
- * close of an idle connection.
- */
-const IDLE_CONNECTION_MS = 4_000
-
-const closedError = (): Error =>
-  Object.assign(new Error("the StackStorm client is closed (stormbot is stopping)"), {
-    code: "ST2_CLIENT_CLOSED",
-  })
 
 /**
  * `cause` of a failed request: the socket error's code and message (`ECONNREFUSED: connect
@@ -119,6 +114,7 @@ export const makeSt2Transport = (tls: St2Tls, options: St2TransportOptions = {})
   const maxSockets = options.maxSockets ?? DEFAULT_MAX_SOCKETS
   const idleTimeoutMs = options.idleTimeoutMs ?? 0
   const common = { keepAlive: true, maxSockets, timeout: IDLE_CONNECTION_MS, scheduling: "lifo" } as const
+  const raw = makeRawHttpPool(tls, { maxSockets, idleTimeoutMs })
   // One agent per scheme, made on first use; the TLS options live on the https agent only.
   let httpAgent: http.Agent | undefined
   let httpsAgent: https.Agent | undefined
@@ -158,7 +154,7 @@ export const makeSt2Transport = (tls: St2Tls, options: St2TransportOptions = {})
     if (closing) {
       let aborted = false
       queueMicrotask(() => {
-        if (!aborted) exchange.onError(closedError())
+        if (!aborted) exchange.onError(clientClosedError())
       })
       return () => {
         aborted = true
@@ -223,64 +219,41 @@ export const makeSt2Transport = (tls: St2Tls, options: St2TransportOptions = {})
     }
   }
 
-  const exchange: St2Transport["exchange"] = (url, request, call) => {
-    let settled = false
-    const settle = (f: () => void) => {
-      if (settled) return
-      settled = true
-      f()
-    }
-    const abort = send(url, request, {
-      onResponse: (res) => {
-        let body = ""
-        res.setEncoding("utf8")
-        res.on("data", (chunk: string) => {
-          body += chunk
-        })
-        res.on("end", () => {
-          const headers: Record<string, string> = {}
-          for (const [name, value] of Object.entries(res.headers))
-            if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value
-          settle(() => call.onAnswer({ status: res.statusCode ?? 0, headers, body }))
-        })
-      },
-      onError: (e) => settle(() => call.onError(e)),
-    })
-    return () => {
-      settled = true
-      abort()
-    }
-  }
-
   const destroyAgents = () => {
     httpAgent?.destroy()
     httpsAgent?.destroy()
   }
 
+  const closeSend = (): Promise<void> => {
+    closing = true
+    if (running.size === 0 && waiting.every((q) => q.cancelled)) {
+      destroyAgents()
+      return Promise.resolve()
+    }
+    return new Promise<void>((resolve) => {
+      drained = () => {
+        drained = undefined
+        destroyAgents()
+        resolve()
+      }
+    })
+  }
+
+  const destroySend = (): void => {
+    closing = true
+    for (const q of waiting.splice(0)) if (!q.cancelled) q.fail(clientClosedError())
+    for (const r of running) r.destroy(clientClosedError())
+    destroyAgents()
+    drained?.()
+  }
+
   return {
     send,
-    exchange,
-    close: () => {
-      closing = true
-      if (running.size === 0 && waiting.every((q) => q.cancelled)) {
-        destroyAgents()
-        return Promise.resolve()
-      }
-      return new Promise<void>((resolve) => {
-        drained = () => {
-          drained = undefined
-          destroyAgents()
-          resolve()
-        }
-      })
-    },
+    exchange: raw.exchange,
+    close: () => Promise.all([closeSend(), raw.close()]).then(() => undefined),
     destroy: () => {
-      closing = true
-      for (const q of waiting.splice(0)) if (!q.cancelled) q.fail(closedError())
-      for (const r of running) r.destroy(closedError())
-      destroyAgents()
-      drained?.()
-      return Promise.resolve()
+      destroySend()
+      return raw.destroy()
     },
   }
 }

@@ -195,3 +195,50 @@ describe("St2Transport: keep-alive and a bounded pool", () => {
     expect(e._tag === "St2Unavailable" && e.cause).toContain("ETIMEDOUT")
   })
 })
+
+describe("St2Transport: calls (exchange, raw sockets) and the stream (send, node:http) close together", () => {
+  const GET = { method: "GET", headers: {} }
+
+  it("destroy() fails a running call and a running stream request with ST2_CLIENT_CLOSED", async () => {
+    const s = await heldServer()
+    const t = transport()
+    const errors: Array<string> = []
+    const onError = (e: Error) => errors.push((e as Error & { code?: string }).code ?? e.message)
+    t.exchange(new URL(`${s.url}/api/v1/user`), GET, { onAnswer: () => errors.push("answer"), onError })
+    t.send(new URL(`${s.url}/stream/v1/stream`), GET, { onResponse: () => errors.push("response"), onError })
+    await eventually("both requests reached the server", () => s.held.length === 2)
+    await t.destroy()
+    await eventually("both failed", () => errors.length >= 2)
+    expect(errors.sort()).toEqual(["ST2_CLIENT_CLOSED", "ST2_CLIENT_CLOSED"])
+    await eventually("the server saw both connections closed", () => s.connections().open === 0)
+  })
+
+  it("close() waits for a running call and a running stream request, then closes both pools' connections", async () => {
+    const s = await heldServer()
+    const t = transport()
+    const answers: Array<string> = []
+    t.exchange(new URL(`${s.url}/api/v1/user`), GET, {
+      onAnswer: (a) => answers.push(`exchange ${a.status}`),
+      onError: (e) => answers.push(`exchange error ${e.message}`),
+    })
+    t.send(new URL(`${s.url}/stream/v1/stream`), GET, {
+      onResponse: (res) => {
+        res.resume()
+        res.on("end", () => answers.push(`send ${res.statusCode}`))
+      },
+      onError: (e) => answers.push(`send error ${e.message}`),
+    })
+    await eventually("both requests reached the server", () => s.held.length === 2)
+    let closed = false
+    const closing = t.close().then(() => {
+      closed = true
+    })
+    await new Promise((r) => setImmediate(r))
+    expect(closed).toBe(false)
+    s.releaseAll()
+    await closing
+    expect(answers.sort()).toEqual(["exchange 200", "send 200"])
+    await eventually("the server saw both connections closed", () => s.connections().open === 0)
+    expect(s.connections().accepted).toBe(2)
+  })
+})
