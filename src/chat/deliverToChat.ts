@@ -66,6 +66,21 @@ export const queueDelivery = (
   const label = `${key} (${parts.length} part${parts.length === 1 ? "" : "s"})`
 
   let resolved: ChatTarget | undefined
+  const resolve = Effect.map(resolveDelivery(adapter, target, delivery.context), (to) => {
+    resolved = to
+    return to
+  })
+  // One part (nearly every ack and result): the send itself; a retry re-sends it, nothing was sent.
+  if (parts.length === 1) {
+    const message = { text: parts[0]!, extra }
+    const run = Effect.suspend(() =>
+      resolved !== undefined
+        ? adapter.send(resolved, message)
+        : Effect.flatMap(resolve, (to) => adapter.send(to, message)),
+    )
+    queue.offer(`${adapter.name}/${key}`, { label, run })
+    return { _tag: "Queued", key, parts: 1 }
+  }
   let sent = 0
   const sendRest = (to: ChatTarget): Effect.Effect<void, ChatSendError> =>
     sent >= parts.length
@@ -85,12 +100,7 @@ export const queueDelivery = (
           }),
         )
   const run = Effect.suspend(() =>
-    resolved !== undefined
-      ? sendRest(resolved)
-      : Effect.flatMap(resolveDelivery(adapter, target, delivery.context), (to) => {
-          resolved = to
-          return sendRest(to)
-        }),
+    resolved !== undefined ? sendRest(resolved) : Effect.flatMap(resolve, sendRest),
   )
   queue.offer(`${adapter.name}/${key}`, { label, run })
   return { _tag: "Queued", key, parts: parts.length }

@@ -35,7 +35,11 @@ const withParent = (runCommand: ReturnType<typeof controlled>["runCommand"], clo
     invoke: {
       id: "session",
       src: chatSessionMachine.provide({
-        actions: { runCommands: (x, rs) => rs.forEach((r) => runCommand(x, r)) },
+        actions: {
+          runCommands: (x, rs) => {
+            for (const r of rs) runCommand(x, r)
+          },
+        },
       }),
       input: { key: "fake:alice", authMode: "standalone", idleTimeoutMs: 1_000, maxInFlight: 2 },
     },
@@ -104,7 +108,7 @@ describe("chatSessionMachine", () => {
     expect(
       session()!
         .getSnapshot()
-        .context.queued.map((r) => r.id),
+        .context.queued.map((r: CommandRequest) => r.id),
     ).toEqual(["c", "d", "e"])
     expect(told).toEqual(["busy"])
     // Two ended at once: two queued ones take their places, in order.

@@ -38,7 +38,11 @@ const build = (opts: { failing?: { starts: number }; commandsHang?: boolean } = 
       stream,
       adapter: idle,
       chatSession: chatSessionMachine.provide({
-        actions: { runCommands: (x, rs) => rs.forEach((r) => runCommand(x, r)) },
+        actions: {
+          runCommands: (x, rs) => {
+            for (const r of rs) runCommand(x, r)
+          },
+        },
       }),
     },
   })
