@@ -3,8 +3,8 @@
  * in this process (`runBot`, as `stormbot start` runs it); the sandbox runs in a child process
  * (`bench/sandboxProcess.ts`), so this process's CPU, RSS and garbage collection are the bot's
  * alone, as against a real StackStorm. `npm run bench` bundles both with esbuild
- * (`bench/build.mjs`, as `npm run build` bundles stormbot) and runs them under plain `node` with
- * the flags `bin/stormbot.js` gives stormbot. A bench chat adapter injects N commands at once
+ * (`bench/build.mjs`, as `npm run build` bundles stormbot) and runs the bench twice: under `node`
+ * with the V8 flags `bin/stormbot.js` gives stormbot, then under plain `node`. A bench chat adapter injects N commands at once
  * (`!st2 run echo <tag> on localhost`, spread round-robin over 50 chat users in 10 rooms) and
  * waits for N acks and N results. A warm-up round (BENCH_WARMUP, default 4,000 commands) runs
  * first, so the figures are a running bot's, not a cold start's (the JIT is still compiling

@@ -47,6 +47,10 @@ export const bundle = async ({ entryPoints, outdir, keepSourceUrls = false }) =>
     chunkNames: "chunks/[name]-[hash]",
     sourcemap: "linked",
     logLevel: "warning",
+    // Whitespace and syntax only, names kept (readable stack traces, with the linked source maps):
+    // V8 keeps every loaded module's source in memory, so the smaller text is ~4 MB less RSS.
+    minifyWhitespace: true,
+    minifySyntax: true,
     // Some bundled CommonJS packages call require(); give the ESM bundle one.
     banner: {
       js: "import { createRequire as __stormbotRequire } from 'node:module'; const require = __stormbotRequire(import.meta.url);",
