@@ -1,13 +1,10 @@
-import { execFileSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { createServer as createHttpsServer } from "node:https"
 import net, { type AddressInfo } from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { makeRawHttpPool, type RawHttpPool } from "../../src/st2/RawHttpPool.ts"
 import { type St2RawAnswer, type St2Send, socketErrorCause } from "../../src/st2/St2Transport.ts"
 import { json, startLocalServer } from "./localServer.ts"
+import { selfSigned } from "./selfSigned.ts"
 import { eventually } from "./streamServer.ts"
 
 const closers: Array<() => Promise<void>> = []
@@ -643,26 +640,6 @@ describe("RawHttpPool: the bounded pool and its queue", () => {
     expect(socketErrorCause(e)).toBe(`ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:${port}`)
   })
 })
-
-/** A self-signed certificate for 127.0.0.1, made with the system's openssl (as St2Client.tls.test.ts). */
-const selfSigned = () => {
-  const dir = mkdtempSync(join(tmpdir(), "stormbot-tls-"))
-  execFileSync(
-    "openssl",
-    [
-      ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"],
-      ...["-addext", "subjectAltName=IP:127.0.0.1"],
-      ...["-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")],
-    ],
-    { stdio: "ignore" },
-  )
-  const pair = {
-    key: readFileSync(join(dir, "key.pem"), "utf8"),
-    cert: readFileSync(join(dir, "cert.pem"), "utf8"),
-  }
-  rmSync(dir, { recursive: true })
-  return pair
-}
 
 describe("RawHttpPool: TLS", () => {
   it("trusts the CA it is given, refuses without it, and keeps the connection alive", async () => {

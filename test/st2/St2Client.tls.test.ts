@@ -1,46 +1,11 @@
-import { execFileSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { createServer, type Server } from "node:https"
 import type { AddressInfo } from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { Chunk, Effect, Either, Redacted, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { St2Client, St2ClientLive } from "../../src/st2/St2Client.ts"
 import { makeDispatcher } from "../../src/st2/St2Endpoints.ts"
 import { streamItems } from "../../src/st2/St2Stream.ts"
-
-/** A self-signed certificate for 127.0.0.1, made with the system's openssl. */
-const selfSigned = () => {
-  const dir = mkdtempSync(join(tmpdir(), "stormbot-tls-"))
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-    ],
-    { stdio: "ignore" },
-  )
-  const pair = {
-    key: readFileSync(join(dir, "key.pem"), "utf8"),
-    cert: readFileSync(join(dir, "cert.pem"), "utf8"),
-  }
-  rmSync(dir, { recursive: true })
-  return pair
-}
+import { selfSigned } from "./selfSigned.ts"
 
 let server: Server
 let url: string
