@@ -1,4 +1,4 @@
-import { Context, Effect, Either, FiberRef, LogLevel, Runtime } from "effect"
+import { Context, Effect, Either, FiberRef, LogLevel } from "effect"
 import { type ChatMessage, sourceChannelOf } from "../adapters/ChatAdapter.ts"
 import { logUndelivered, queueDelivery } from "../chat/deliverToChat.ts"
 import type { ActionAlias } from "../st2/ActionAlias.ts"
@@ -37,21 +37,9 @@ interface Choice {
 }
 
 /**
- * Runs one chat command to its end: help, or match → execute → ack. Every outcome, including
- * every failure, is answered in chat where the command was typed (its thread included); this
- * effect never fails, so a bad command never hurts the session or the bot. (The bot itself uses
- * `makeCommandHandler`; this is the same handler for one command.)
- */
-export const handleCommand = (request: CommandRequest<ChatMessage>) =>
-  Effect.gen(function* () {
-    const fork = Runtime.runFork(yield* Effect.runtime<never>())
-    const handle = yield* makeCommandHandler((effect) => void fork(effect))
-    return yield* Effect.async<void>((resume) => handle(request, () => resume(Effect.void)))
-  })
-
-/**
- * Handles one command and calls `done` once when it ended (answered in chat, whatever the
- * outcome). Never throws.
+ * Runs one chat command to its end: help, or match → execute → ack, and calls `done` once when it
+ * ended. Every outcome, including every failure, is answered in chat where the command was typed
+ * (its thread included); it never throws, so a bad command never hurts the session or the bot.
  */
 export type CommandHandler = (request: CommandRequest<ChatMessage>, done: () => void) => void
 
