@@ -35,19 +35,6 @@ export type SessionBusy = { readonly type: "SESSION_BUSY"; readonly sessionKey: 
 /** Tells the supervisor this session has nothing left to run (sent on leaving `busy`). */
 export type SessionIdle = { readonly type: "SESSION_IDLE"; readonly sessionKey: string }
 
-/**
- * One chat user's session: runs their commands through their auth session, at most
- * `maxInFlight` at once and the rest in order, and closes itself when idle.
- *
- * idle ──COMMAND──▶ busy ──last command done, none queued──▶ idle ──idle timeout──▶ closed
- *
- * A command is not an actor: `runCommand` (provided by src/actors) starts it (match, execute,
- * ack) and sends `COMMAND_DONE` to this session when it ends, failed or not. An actor per
- * command cost more than the rest of a command's handling together. Commands may arrive and end
- * in batches (`COMMANDS`, `COMMANDS_DONE`): one transition for a burst instead of two per command.
- *
- * Invariant: commands wait in `queued` only while `maxInFlight` run.
- */
 /** New commands: as many start as there is room for, in order; the rest wait, in order. */
 const admit = (context: ChatSessionContext, event: ChatSessionEvent) => {
   const incoming =
@@ -68,6 +55,23 @@ const release = (context: ChatSessionContext, event: ChatSessionEvent) => {
 const toResume = ({ context, event }: { context: ChatSessionContext; event: ChatSessionEvent }) =>
   context.queued.slice(0, release(context, event).next)
 
+/** Start what can start, count it, queue the rest; and after commands ended, the same for the queue. */
+const accept = [{ type: "runCommands", params: toStart }, "accepted"] as const
+const resume = [{ type: "runCommands", params: toResume }, "ended"] as const
+
+/**
+ * One chat user's session: runs their commands through their auth session, at most
+ * `maxInFlight` at once and the rest in order, and closes itself when idle.
+ *
+ * idle ──COMMAND(S)──▶ busy ──last command done, none queued──▶ idle ──idle timeout──▶ closed
+ *
+ * A command is not an actor: `runCommands` (provided by src/actors) starts it (match, execute,
+ * ack) and sends `COMMAND_DONE` to this session when it ends, failed or not. An actor per
+ * command cost more than the rest of a command's handling together. Commands may arrive and end
+ * in batches (`COMMANDS`, `COMMANDS_DONE`): one transition for a burst instead of two per command.
+ *
+ * Invariant: commands wait in `queued` only while `maxInFlight` run.
+ */
 export const chatSessionMachine = setup({
   types: {
     context: {} as ChatSessionContext,
@@ -119,18 +123,14 @@ export const chatSessionMachine = setup({
   invoke: { src: "auth", id: "auth", input: ({ context }) => ({ mode: context.authMode }) },
   initial: "idle",
   on: {
-    COMMAND_DONE: { actions: [{ type: "runCommands", params: toResume }, "ended"] },
-    COMMANDS_DONE: { actions: [{ type: "runCommands", params: toResume }, "ended"] },
+    COMMAND_DONE: { actions: resume },
+    COMMANDS_DONE: { actions: resume },
   },
   states: {
     idle: {
       on: {
-        COMMAND: { target: "busy", actions: [{ type: "runCommands", params: toStart }, "accepted"] },
-        COMMANDS: {
-          guard: "hasCommands",
-          target: "busy",
-          actions: [{ type: "runCommands", params: toStart }, "accepted"],
-        },
+        COMMAND: { target: "busy", actions: accept },
+        COMMANDS: { guard: "hasCommands", target: "busy", actions: accept },
       },
       after: { idleTimeout: "closed" },
     },
@@ -138,8 +138,8 @@ export const chatSessionMachine = setup({
     // exit and re-enter `busy` (and tell the supervisor idle, then busy) on every command.
     busy: {
       on: {
-        COMMAND: { actions: [{ type: "runCommands", params: toStart }, "accepted"] },
-        COMMANDS: { actions: [{ type: "runCommands", params: toStart }, "accepted"] },
+        COMMAND: { actions: accept },
+        COMMANDS: { actions: accept },
       },
       entry: sendParent(({ context }): SessionBusy => ({ type: "SESSION_BUSY", sessionKey: context.key })),
       exit: sendParent(({ context }): SessionIdle => ({ type: "SESSION_IDLE", sessionKey: context.key })),
