@@ -412,10 +412,11 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
     const outboundIdle = Effect.asVoid(Effect.all(queues.map((q) => q.queue.awaitIdle)))
     yield* Effect.addFinalizer(() => outboundIdle.pipe(Effect.timeout("5 seconds"), Effect.ignore))
 
-    // A command goes straight to its user's live session while the supervisor accepts commands;
-    // else to the supervisor, which spawns the session (or refuses the command when draining).
-    // Same outcome as always routing through the root, at one transition per command instead of two.
-    // One chunk of input is one COMMANDS per session (in the order typed), not an event per command.
+    // Commands go straight to their user's live session while the supervisor accepts commands,
+    // one COMMANDS per session for a chunk of input (in the order typed); a user without a live
+    // session gets one through the supervisor, which spawns it with the first command (or refuses
+    // the commands when draining). Same outcome as routing every command through the root, at a
+    // transition per session and chunk instead of two per command.
     const liveSession = (key: string): AnyActorRef | undefined => {
       const snapshot = root.getSnapshot()
       const id = snapshot.context.sessions[key]
@@ -430,15 +431,14 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
         else batch.push(request)
       }
       for (const [key, batch] of bySession) {
-        let rest: ReadonlyArray<CommandRequest<ChatMessage>> = batch
         if (!accepting(root.getSnapshot())) {
-          for (const request of rest) root.send({ type: "COMMAND", request })
+          for (const request of batch) root.send({ type: "COMMAND", request })
           continue
         }
         commands.accepted += batch.length
+        let rest: ReadonlyArray<CommandRequest<ChatMessage>> = batch
         let session = liveSession(key)
         if (session === undefined) {
-          // The supervisor spawns the session with the first command; the rest go to it directly.
           root.send({ type: "COMMAND", request: rest[0]! })
           rest = rest.slice(1)
           session = liveSession(key)
@@ -449,7 +449,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
       }
     }
 
-    // Intake: chat lines that are commands become COMMAND events; the rest is ignored.
+    // Intake: chat lines that are commands are dispatched, a chunk at a time; the rest is ignored.
     const ended = yield* Deferred.make<void>()
     let open = queues.length
     let seq = 0
