@@ -1,16 +1,11 @@
-import { afterEach, expect, it } from "vitest"
-import { aliasesLoaded, type Harness, startHarness, streamConnected, waitFor } from "./harness.ts"
+import { expect, it } from "vitest"
+import { aliasesLoaded, harnessPerTest, streamConnected, waitFor } from "./harness.ts"
 
-let h: Harness | undefined
-afterEach(async () => {
-  await h?.stop()
-  h = undefined
-})
+const startHarness = harnessPerTest()
 
 it("runs an alias added to StackStorm after the bot loaded its aliases, and refreshes", async () => {
   // A refresh interval far longer than the test: only the st2-match fallback can refresh.
-  h = await startHarness({ stackstorm: { timer_update: 3600 } })
-  const harness = h
+  const harness = await startHarness({ stackstorm: { timer_update: 3600 } })
   await aliasesLoaded(harness)
   await streamConnected(harness)
   const loads = () => harness.logs.filter((l) => l.message === "aliases loaded").length

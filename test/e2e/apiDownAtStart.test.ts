@@ -1,24 +1,19 @@
-import { afterEach, expect, it } from "vitest"
+import { expect, it } from "vitest"
 import {
   aliasesLoaded,
   childState,
-  type Harness,
+  harnessPerTest,
   isRunAck,
   isRunResult,
-  startHarness,
   streamConnected,
   waitFor,
 } from "./harness.ts"
 
-let h: Harness | undefined
-afterEach(async () => {
-  await h?.stop()
-  h = undefined
-})
+const startHarness = harnessPerTest()
 
 it("answers 'not reachable' while StackStorm is down at start, then works once it is back", async () => {
   // A short credential wait: a command typed while st2 is down is answered in about a second.
-  h = await startHarness({
+  const h = await startHarness({
     beforeBot: (sandbox) => sandbox.faults.setApiMode("unavailable"),
     credentialWaitMs: 500,
   })

@@ -1,42 +1,28 @@
-import { afterEach, describe, expect, it } from "vitest"
-import {
-  aliasesLoaded,
-  type Harness,
-  isRunAck,
-  isRunResult,
-  startHarness,
-  streamConnected,
-  waitFor,
-} from "./harness.ts"
+import { describe, expect, it } from "vitest"
+import { aliasesLoaded, harnessPerTest, isRunAck, isRunResult, streamConnected, waitFor } from "./harness.ts"
 
-let h: Harness | undefined
-afterEach(async () => {
-  await h?.stop()
-  h = undefined
-})
+const startHarness = harnessPerTest()
 
 describe("a burst of one user's commands", () => {
   it("runs in the order typed, the first through the supervisor (it spawns the session) and the rest as one batch", async () => {
     // One command at a time per user: any reordering between the first command and the batch
     // behind it would show in the order StackStorm receives them.
-    h = await startHarness({ perUserConcurrency: 1 })
+    const h = await startHarness({ perUserConcurrency: 1 })
     await aliasesLoaded(h)
     await streamConnected(h)
     const tags = ["c1", "c2", "c3", "c4", "c5"]
     // Said in one tick: the intake gets them as one chunk, for a user without a session yet.
     for (const tag of tags) h.fake.say("zed", "order", `!st2 run echo ${tag} on localhost`)
-    const bot = h.bot
-    const fake = h.fake
     await waitFor(
-      () => fake.outbound.filter((m) => m.to === "#order" && isRunResult(m)).length === tags.length,
+      () => h.fake.outbound.filter((m) => m.to === "#order" && isRunResult(m)).length === tags.length,
       "five results",
     )
     const commands = (h.sandbox.executions() as ReadonlyArray<{ parameters?: { cmd?: string } }>).map(
       (e) => e.parameters?.cmd,
     )
     expect(commands).toEqual(tags.map((t) => `echo ${t}`))
-    const acks = fake.outbound.filter((m) => m.to === "#order" && isRunAck(m)).map((m) => m.text)
+    const acks = h.fake.outbound.filter((m) => m.to === "#order" && isRunAck(m)).map((m) => m.text)
     expect(acks.map((a) => /echo (c\d)/.exec(a)?.[1])).toEqual(tags)
-    expect(bot.commandsInFlight()).toBe(0)
+    expect(h.bot.commandsInFlight()).toBe(0)
   })
 })

@@ -1,5 +1,5 @@
 import { Cause, Effect, Either, Exit, HashMap, Logger, LogLevel, Redacted, Scope } from "effect"
-import { expect, vi } from "vitest"
+import { afterEach, expect, vi } from "vitest"
 import { type Bot, runBot } from "../../src/actors/runBot.ts"
 import type { ChatAdapter } from "../../src/adapters/ChatAdapter.ts"
 import { decodeConfig } from "../../src/config/decodeConfig.ts"
@@ -47,6 +47,22 @@ export interface HarnessOptions {
   readonly credentialWaitMs?: number
   readonly maxMessageLength?: number
   readonly perUserConcurrency?: number
+}
+
+/**
+ * For files whose tests each start their own harness: registers an `afterEach` that stops every
+ * harness the returned function started during the test. Call it once, at the top of the file.
+ */
+export const harnessPerTest = (): ((options?: HarnessOptions) => Promise<Harness>) => {
+  const started: Array<Harness> = []
+  afterEach(async () => {
+    for (const h of started.splice(0)) await h.stop()
+  })
+  return async (options) => {
+    const h = await startHarness(options)
+    started.push(h)
+    return h
+  }
 }
 
 /** Retries of the credential actor, fast enough for tests (its defaults wait seconds). */
@@ -114,15 +130,20 @@ export const startHarness = async (options: HarnessOptions = {}): Promise<Harnes
         (to === undefined || m.to === to) &&
         (typeof needle === "string" ? m.text.includes(needle) : needle.test(m.text)),
     )
+  let stopped: Promise<void> | undefined
   return {
     sandbox,
     fake,
     bot,
     logs,
     sent,
-    stop: async () => {
-      await Effect.runPromise(Scope.close(scope, Exit.void))
-      await sandbox.stop()
+    // Idempotent: a test may stop its harness itself and `harnessPerTest` stops it again.
+    stop: () => {
+      stopped ??= (async () => {
+        await Effect.runPromise(Scope.close(scope, Exit.void))
+        await sandbox.stop()
+      })()
+      return stopped
     },
   }
 }

@@ -1,25 +1,12 @@
-import { afterEach, expect, it } from "vitest"
-import {
-  aliasesLoaded,
-  type Harness,
-  isRunAck,
-  isRunResult,
-  startHarness,
-  streamConnected,
-  waitFor,
-} from "./harness.ts"
+import { expect, it } from "vitest"
+import { aliasesLoaded, harnessPerTest, isRunAck, isRunResult, streamConnected, waitFor } from "./harness.ts"
 
-let h: Harness | undefined
-afterEach(async () => {
-  await h?.stop()
-  h = undefined
-})
+const startHarness = harnessPerTest()
 
 const kb100 = (word: string) => word.repeat(Math.ceil(100_000 / word.length)).slice(0, 100_000)
 
 it("answers a 100 KB unknown command in one short message and keeps working", async () => {
-  h = await startHarness({ maxMessageLength: 4_000 })
-  const harness = h
+  const harness = await startHarness({ maxMessageLength: 4_000 })
   await aliasesLoaded(harness)
   await streamConnected(harness)
   const paste = kb100("lorem ipsum dolor sit amet ")
@@ -41,8 +28,7 @@ it("answers a 100 KB unknown command in one short message and keeps working", as
 })
 
 it("runs a command with a 100 KB parameter and delivers its whole result, split", async () => {
-  h = await startHarness({ maxMessageLength: 4_000 })
-  const harness = h
+  const harness = await startHarness({ maxMessageLength: 4_000 })
   await aliasesLoaded(harness)
   await streamConnected(harness)
   const payload = kb100("0123456789abcdef\n").trim()

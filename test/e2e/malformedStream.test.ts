@@ -1,23 +1,17 @@
-import { afterEach, expect, it } from "vitest"
+import { expect, it } from "vitest"
 import {
   aliasesLoaded,
-  type Harness,
+  harnessPerTest,
   isRunResult,
-  startHarness,
   streamConnected,
   streamConnects,
   waitFor,
 } from "./harness.ts"
 
-let h: Harness | undefined
-afterEach(async () => {
-  await h?.stop()
-  h = undefined
-})
+const startHarness = harnessPerTest()
 
 it("logs and skips announcements it cannot decode, and keeps delivering results", async () => {
-  h = await startHarness()
-  const harness = h
+  const harness = await startHarness()
   await aliasesLoaded(harness)
   await streamConnected(harness)
   const connects = streamConnects(harness)

@@ -1,15 +1,10 @@
-import { afterEach, expect, it } from "vitest"
-import { aliasesLoaded, type Harness, isRunAck, startHarness, streamConnected, waitFor } from "./harness.ts"
+import { expect, it } from "vitest"
+import { aliasesLoaded, harnessPerTest, isRunAck, streamConnected, waitFor } from "./harness.ts"
 
-let h: Harness | undefined
-afterEach(async () => {
-  await h?.stop()
-  h = undefined
-})
+const startHarness = harnessPerTest()
 
 it("after a stream outage, says how many results were owed (st2's stream cannot replay); later ones still arrive", async () => {
-  h = await startHarness({ sandbox: { resultDelayMs: 1_500 } })
-  const harness = h
+  const harness = await startHarness({ sandbox: { resultDelayMs: 1_500 } })
   await aliasesLoaded(harness)
   await streamConnected(harness)
   harness.fake.say("alice", "ops", "!st2 run date on localhost")

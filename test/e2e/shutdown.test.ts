@@ -1,17 +1,12 @@
-import { afterEach, expect, it } from "vitest"
-import { aliasesLoaded, type Harness, isRunAck, startHarness, streamConnected, waitFor } from "./harness.ts"
+import { expect, it } from "vitest"
+import { aliasesLoaded, type Harness, harnessPerTest, isRunAck, streamConnected, waitFor } from "./harness.ts"
 
-let h: Harness | undefined
-afterEach(async () => {
-  await h?.stop()
-  h = undefined
-})
+const startHarness = harnessPerTest()
 
 const inFlight = (harness: Harness) => harness.bot.commandsInFlight()
 
 it("shutdown refuses new commands, lets an in-flight one finish and answer, then stops every child", async () => {
-  h = await startHarness()
-  const harness = h
+  const harness = await startHarness()
   await aliasesLoaded(harness)
   await streamConnected(harness)
   harness.sandbox.faults.setApiMode({ delayMs: 600 })
@@ -29,14 +24,12 @@ it("shutdown refuses new commands, lets an in-flight one finish and answer, then
 })
 
 it("logs the commands still in flight when the drain times out", async () => {
-  h = await startHarness()
-  const harness = h
+  const harness = await startHarness()
   await aliasesLoaded(harness)
   harness.sandbox.faults.setApiMode({ delayMs: 8_000 })
   harness.fake.say("alice", "ops", "!st2 run date on localhost")
   await waitFor(() => inFlight(harness) === 1, "the command to be in flight")
   const stopping = harness.stop()
-  h = undefined
   await stopping
   expect(
     harness.logs.some((l) => l.message.includes("1 command(s) still in flight after the drain timeout")),

@@ -1,15 +1,10 @@
-import { afterEach, expect, it } from "vitest"
-import { type Harness, resultsSurviveFault, startHarness, streamFailures, waitFor } from "./harness.ts"
+import { expect, it } from "vitest"
+import { harnessPerTest, resultsSurviveFault, streamFailures, waitFor } from "./harness.ts"
 
-let h: Harness | undefined
-afterEach(async () => {
-  await h?.stop()
-  h = undefined
-})
+const startHarness = harnessPerTest()
 
 it("delivers every result announced after StackStorm restarted on the same port", async () => {
-  h = await startHarness()
-  const harness = h
+  const harness = await startHarness()
   await resultsSurviveFault(harness, "restart", {
     inject: async () => {
       const before = streamFailures(harness).length

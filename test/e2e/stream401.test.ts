@@ -1,15 +1,10 @@
-import { afterEach, expect, it } from "vitest"
-import { type Harness, resultsSurviveFault, startHarness, streamFailures } from "./harness.ts"
+import { expect, it } from "vitest"
+import { harnessPerTest, resultsSurviveFault, streamFailures } from "./harness.ts"
 
-let h: Harness | undefined
-afterEach(async () => {
-  await h?.stop()
-  h = undefined
-})
+const startHarness = harnessPerTest()
 
 it("gets a fresh token when the stream reconnect is refused with 401, and resumes", async () => {
-  h = await startHarness()
-  const harness = h
+  const harness = await startHarness()
   await resultsSurviveFault(harness, "s401", {
     // The connected stream is dropped after its token expired: the reconnect meets a 401.
     inject: () => {

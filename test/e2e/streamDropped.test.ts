@@ -1,22 +1,16 @@
-import { afterEach, expect, it } from "vitest"
+import { expect, it } from "vitest"
 import {
-  type Harness,
+  harnessPerTest,
   resultsSurviveFault,
-  startHarness,
   streamConnects,
   streamFailures,
   streamReconnected,
 } from "./harness.ts"
 
-let h: Harness | undefined
-afterEach(async () => {
-  await h?.stop()
-  h = undefined
-})
+const startHarness = harnessPerTest()
 
 it("delivers every result announced after the stream was dropped mid-run", async () => {
-  h = await startHarness()
-  const harness = h
+  const harness = await startHarness()
   await resultsSurviveFault(harness, "dropped", {
     inject: () => harness.sandbox.faults.dropStreams(),
     heal: () => undefined,
@@ -25,8 +19,7 @@ it("delivers every result announced after the stream was dropped mid-run", async
 })
 
 it("survives the stream being dropped again and again while commands run", async () => {
-  h = await startHarness()
-  const harness = h
+  const harness = await startHarness()
   await resultsSurviveFault(harness, "flapping", {
     inject: async () => {
       // Each drop hits the connection the previous recovery opened.

@@ -1,11 +1,7 @@
-import { afterEach, expect, it } from "vitest"
-import { type Harness, resultsSurviveFault, startHarness, streamFailures, waitFor } from "./harness.ts"
+import { expect, it } from "vitest"
+import { type Harness, harnessPerTest, resultsSurviveFault, streamFailures, waitFor } from "./harness.ts"
 
-let h: Harness | undefined
-afterEach(async () => {
-  await h?.stop()
-  h = undefined
-})
+const startHarness = harnessPerTest()
 
 /** Puts the stream in `mode`, drops the live connection, and waits for `n` failed reconnects. */
 const downFor = (harness: Harness, mode: "unavailable" | "nginx-retry", n: number) => ({
@@ -22,12 +18,12 @@ const downFor = (harness: Harness, mode: "unavailable" | "nginx-retry", n: numbe
 })
 
 it("keeps reconnecting while the stream answers 503, then delivers every later result", async () => {
-  h = await startHarness()
+  const h = await startHarness()
   await resultsSurviveFault(h, "s503", downFor(h, "unavailable", 3))
   expect(streamFailures(h).some((r) => r.includes("503"))).toBe(true)
 })
 
 it("treats nginx's `retry: 1000` answer as reconnect, never as give up", async () => {
-  h = await startHarness()
+  const h = await startHarness()
   await resultsSurviveFault(h, "nginx", downFor(h, "nginx-retry", 3))
 })

@@ -1,19 +1,15 @@
-import { afterEach, expect, it } from "vitest"
+import { expect, it } from "vitest"
 import {
   aliasesLoaded,
   type Harness,
+  harnessPerTest,
   isRunResult,
   resultsSurviveFault,
-  startHarness,
   streamConnected,
   waitFor,
 } from "./harness.ts"
 
-let h: Harness | undefined
-afterEach(async () => {
-  await h?.stop()
-  h = undefined
-})
+const startHarness = harnessPerTest()
 
 /** Every state the supervisor's region for `child` has been in, in order, from now on. */
 const recordRegion = (harness: Harness, child: string) => {
@@ -28,8 +24,7 @@ const recordRegion = (harness: Harness, child: string) => {
 }
 
 it("restarts the stream child when it ends, and every later result still reaches chat", async () => {
-  h = await startHarness()
-  const harness = h
+  const harness = await startHarness()
   const region = recordRegion(harness, "stream")
   const first = harness.bot.supervisor.system.get("stream")
   await resultsSurviveFault(harness, "sup-stream", {
@@ -44,8 +39,7 @@ it("restarts the stream child when it ends, and every later result still reaches
 })
 
 it("restarts a chat adapter's connection child when it ends, with a fresh chat session", async () => {
-  h = await startHarness()
-  const harness = h
+  const harness = await startHarness()
   await aliasesLoaded(harness)
   await streamConnected(harness)
   const region = recordRegion(harness, "adapter:fake")

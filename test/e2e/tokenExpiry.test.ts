@@ -1,21 +1,17 @@
-import { afterEach, expect, it } from "vitest"
+import { expect, it } from "vitest"
 import {
   aliasesLoaded,
   type Harness,
+  harnessPerTest,
   isFailureAnswer,
   isRunAck,
   isRunResult,
   outstanding,
-  startHarness,
   streamConnected,
   waitFor,
 } from "./harness.ts"
 
-let h: Harness | undefined
-afterEach(async () => {
-  await h?.stop()
-  h = undefined
-})
+const startHarness = harnessPerTest()
 
 const burst = 40
 
@@ -26,8 +22,7 @@ const loginCount = (harness: Harness) =>
 it("runs every command of a burst although every token expires in the middle of it", async () => {
   // Two users, four commands each at a time, a slow API: the burst is spread out, so the tokens
   // expire while some commands are done, some in flight and some not started.
-  h = await startHarness({ perUserConcurrency: 4 })
-  const harness = h
+  const harness = await startHarness({ perUserConcurrency: 4 })
   await aliasesLoaded(harness)
   await streamConnected(harness)
   const logins = loginCount(harness)
@@ -54,8 +49,7 @@ it("runs every command of a burst although every token expires in the middle of 
 
 it("renews a short-lived token again and again without failing a command", async () => {
   // Tokens live 1 s: the bot renews before expiry, and a command that meets an expired one retries.
-  h = await startHarness({ sandbox: { tokenTtlSeconds: 1 } })
-  const harness = h
+  const harness = await startHarness({ sandbox: { tokenTtlSeconds: 1 } })
   await aliasesLoaded(harness)
   await streamConnected(harness)
   const waves = 4
