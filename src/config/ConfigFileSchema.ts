@@ -94,6 +94,17 @@ export const WebSection = Schema.Struct({
   webhook_secret_file: opt(FilePath),
 })
 
+/** Bounds that keep one chat user, or a misbehaving StackStorm, from freezing or bloating the bot. */
+export const LimitsSection = Schema.Struct({
+  max_command_length: opt(integer(16, 1_048_576)),
+  match_timeout: opt(seconds(60)),
+  max_response_bytes: opt(integer(65_536)),
+  stream_silence: opt(seconds(600)),
+  per_user_concurrency: opt(integer(1, 64)),
+  max_result_parts: opt(integer(1, 1000)),
+  max_request_bytes: opt(integer(1024)),
+})
+
 export const LogSection = Schema.Struct({
   level: opt(oneOf(LOG_LEVELS)),
   format: opt(oneOf(LOG_FORMATS)),
@@ -104,6 +115,7 @@ export const ConfigFileSchema = Schema.Struct({
   /** Each entry is decoded by its type's schema (`adapterTypes`), so unknown types list the known. */
   adapters: opt(Schema.Array(Schema.Unknown)),
   web: opt(WebSection),
+  limits: opt(LimitsSection),
   log: opt(LogSection),
 })
 export type ConfigFile = typeof ConfigFileSchema.Type

@@ -68,7 +68,26 @@ export interface StormbotConfig {
     readonly port: number
     readonly webhookSecret?: Redacted.Redacted<string> | undefined
   }
+  readonly limits: LimitsConfig
   readonly log: { readonly level: LogLevel; readonly format: LogFormat }
+}
+
+/** `limits`: bounds against hostile input and misbehaving servers (docs/security.md). */
+export interface LimitsConfig {
+  /** A chat command longer than this (UTF-16 units) is refused before matching. */
+  readonly maxCommandLength: number
+  /** Budget of one match that cannot run in linear time (evaluated off the event loop). */
+  readonly matchTimeoutMs: number
+  /** Largest StackStorm answer body read; a larger one fails with a tagged error. */
+  readonly maxResponseBytes: number
+  /** The stream is declared dead after this long without a byte (st2 sends a heartbeat every 25 s). */
+  readonly streamSilenceMs: number
+  /** Commands of one chat user running at once; 1 keeps them in the order typed. */
+  readonly perUserConcurrency: number
+  /** One announcement posts at most this many chat messages, then says how much was cut. */
+  readonly maxResultParts: number
+  /** Largest request body the web server reads (webhook and every route). */
+  readonly maxRequestBytes: number
 }
 
 /** Where StackStorm is and how to reach it, for the st2 client. */

@@ -75,6 +75,13 @@ export const DEFAULTS = {
   webHost: "127.0.0.1",
   webPort: 8080,
   webhookSecretMinLength: 16,
+  maxCommandLength: 4096,
+  matchTimeoutSeconds: 0.25,
+  maxResponseBytes: 16 * 1024 * 1024,
+  streamSilenceSeconds: 35,
+  perUserConcurrency: 1,
+  maxResultParts: 10,
+  maxRequestBytes: 1024 * 1024,
   logLevel: "info",
   logFormat: "auto",
 } as const
@@ -709,7 +716,21 @@ export const decodeConfig = (
     )
   }
 
-  // 7. log
+  // 7. limits
+  const lim = file.limits
+  const limit = <K extends keyof NonNullable<typeof lim>>(key: K, dflt: number): number =>
+    pick(`limits.${key}`, [[lim?.[key] as number | undefined, fromFile(`limits.${key}`)]], dflt)
+  const limits = {
+    maxCommandLength: limit("max_command_length", DEFAULTS.maxCommandLength),
+    matchTimeoutMs: Math.round(limit("match_timeout", DEFAULTS.matchTimeoutSeconds) * 1000),
+    maxResponseBytes: limit("max_response_bytes", DEFAULTS.maxResponseBytes),
+    streamSilenceMs: Math.round(limit("stream_silence", DEFAULTS.streamSilenceSeconds) * 1000),
+    perUserConcurrency: limit("per_user_concurrency", DEFAULTS.perUserConcurrency),
+    maxResultParts: limit("max_result_parts", DEFAULTS.maxResultParts),
+    maxRequestBytes: limit("max_request_bytes", DEFAULTS.maxRequestBytes),
+  }
+
+  // 8. log
   const level = pick("log.level", [[file.log?.level, fromFile("log.level")]], DEFAULTS.logLevel)
   const format = pick("log.format", [[file.log?.format, fromFile("log.format")]], DEFAULTS.logFormat)
 
@@ -742,6 +763,7 @@ export const decodeConfig = (
     },
     adapters,
     web: { enabled, host, port, ...(webhook ? { webhookSecret: webhook[0] } : {}) },
+    limits,
     log: { level, format },
   }
   return Either.right({
