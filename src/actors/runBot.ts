@@ -64,7 +64,10 @@ export interface BotOptions {
   readonly drainTimeoutMs?: number
   /** A chat session closes after this long without commands. Default 10 minutes. */
   readonly sessionIdleMs?: number
-  /** Commands of one chat user running at once. Default 8. */
+  /**
+   * Commands of one chat user running at once; overrides `config.limits.perUserConcurrency`
+   * (default 1: they reach StackStorm in the order typed). For tests and benchmarks.
+   */
   readonly perUserConcurrency?: number
   readonly credentialTimings?: Partial<CredentialTimings>
   /** How long `BotCredential.get` waits for a credential. Default 15 s. */
@@ -376,7 +379,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
             },
             authMode: st2.rbacAuth._tag,
             sessionIdleMs: options.sessionIdleMs ?? 10 * 60_000,
-            sessionMaxInFlight: options.perUserConcurrency ?? 8,
+            sessionMaxInFlight: options.perUserConcurrency ?? config.limits.perUserConcurrency,
             drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
           },
           inspect,
