@@ -29,6 +29,7 @@ import type { ChatDelivery } from "../chat/ChatDelivery.ts"
 import { type DeliveryPlan, deliverToChat, logUndelivered, queueDelivery } from "../chat/deliverToChat.ts"
 import { makeOutboundQueue } from "../chat/OutboundQueue.ts"
 import { type StormbotConfig, st2Endpoints } from "../config/StormbotConfig.ts"
+import type { aliasSyncMachine } from "../machines/aliasSyncMachine.ts"
 import { chatSessionMachine } from "../machines/chatSessionMachine.ts"
 import type { CredentialTimings } from "../machines/credentialMachine.ts"
 import { makeSupervisorMachine, type SupervisorMachine } from "../machines/supervisorMachine.ts"
@@ -313,6 +314,12 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
       },
     })
 
+    const retryAliasesNow = () => {
+      const aliasSync = child<Actor<typeof aliasSyncMachine>>("aliasSync")
+      const state = aliasSync?.getSnapshot().value
+      if (state === "retrying" || state === "stale") aliasSync!.send({ type: "RETRY_NOW" })
+    }
+
     // Operators' log lines for each child, attached whenever one (re)starts.
     const log = (effect: Effect.Effect<void>) => void run(effect)
     const who = describeCredentialSource(options.credential)
@@ -346,10 +353,22 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
       if (event.type === "@xstate.snapshot" && !watched.has(event.actorRef)) {
         watched.add(event.actorRef)
         const ref = event.actorRef as unknown as { systemId?: string }
-        if (ref.systemId === "credential")
-          watchCredentialActor(event.actorRef as CredentialActor, who, (e) =>
+        if (ref.systemId === "credential") {
+          const credential = event.actorRef as CredentialActor
+          watchCredentialActor(credential, who, (e) =>
             log(e.pipe(Effect.annotateLogs("actor", "credential"))),
           )
+          // Logged in again after an outage: a failed alias load need not wait out its own backoff.
+          let loggedIn = true
+          credential.subscribe({
+            next: (snapshot) => {
+              const now = snapshot.matches("authenticated")
+              if (now && !loggedIn) retryAliasesNow()
+              loggedIn = now
+            },
+            error: () => {},
+          })
+        }
         if (ref.systemId === "stream") {
           const stream = event.actorRef as unknown as StreamActorRef
           watchStreamActor(stream, st2.routeKey, (e) => log(e.pipe(Effect.annotateLogs("actor", "stream"))))
@@ -415,6 +434,15 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
     const outboundIdle = Effect.asVoid(Effect.all(queues.map((q) => q.queue.awaitIdle)))
     yield* Effect.addFinalizer(() => outboundIdle.pipe(Effect.timeout("5 seconds"), Effect.ignore))
 
+    // Commands arrived: what they need and is waiting out a backoff (the credential, the alias
+    // load) tries again now instead; the machines ignore this in any other state and space
+    // their attempts (`retryNowGap`), so a burst or a stream of commands costs one attempt.
+    // The credential first: the alias load it starts then waits for that login.
+    const retryNow = () => {
+      const credential = child<CredentialActor>("credential")
+      if (credential?.getSnapshot().value === "retrying") credential.send({ type: "RETRY_NOW" })
+      retryAliasesNow()
+    }
     // Commands go straight to their user's live session while the supervisor accepts commands,
     // one COMMANDS per session for a chunk of input (in the order typed); a user without a live
     // session gets one through the supervisor, which spawns it with the first command (or refuses
@@ -427,6 +455,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
       return session !== undefined && session.getSnapshot().status === "active" ? session : undefined
     }
     const dispatch = (requests: ReadonlyArray<CommandRequest<ChatMessage>>) => {
+      retryNow()
       const bySession = new Map<string, Array<CommandRequest<ChatMessage>>>()
       for (const request of requests) {
         const batch = bySession.get(request.sessionKey)

@@ -1,5 +1,6 @@
 import { Cause, Effect, Either, Exit, HashMap, Logger, LogLevel, Redacted, Scope } from "effect"
 import { afterEach, expect, vi } from "vitest"
+import type { InspectionEvent } from "xstate"
 import { type Bot, runBot } from "../../src/actors/runBot.ts"
 import type { ChatAdapter } from "../../src/adapters/ChatAdapter.ts"
 import { decodeConfig } from "../../src/config/decodeConfig.ts"
@@ -47,6 +48,8 @@ export interface HarnessOptions {
   readonly credentialWaitMs?: number
   readonly maxMessageLength?: number
   readonly perUserConcurrency?: number
+  /** Sees every actor's inspection events (e.g. to tell which event caused a transition). */
+  readonly inspector?: (event: InspectionEvent) => void
 }
 
 /**
@@ -113,6 +116,7 @@ export const startHarness = async (options: HarnessOptions = {}): Promise<Harnes
         ...(options.perUserConcurrency === undefined
           ? {}
           : { perUserConcurrency: options.perUserConcurrency }),
+        inspector: options.inspector,
       }).pipe(
         Scope.extend(scope),
         Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
