@@ -167,16 +167,35 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
         onNone: () => queues[0],
         onSome: (c) => queues.find((q) => q.adapter.name === c.adapter) ?? queues[0],
       })
-    /** Queues `delivery` on the adapter its context names (the first one otherwise); logs nothing. */
-    const queueFor = (delivery: ChatDelivery): { readonly adapter?: string; readonly plan: DeliveryPlan } => {
+    /**
+     * Queues `delivery` on the adapter its context names (the first one otherwise), at most
+     * `limits.max_result_parts` chat messages; logs nothing.
+     */
+    const maxParts = config.limits.maxResultParts
+    const queueFor = (
+      delivery: ChatDelivery,
+      link?: () => string | undefined,
+    ): { readonly adapter?: string; readonly plan: DeliveryPlan } => {
       const target = adapterFor(delivery.context)
       return target === undefined
         ? { plan: { _tag: "Undeliverable", reason: "no chat adapter is configured" } }
-        : { adapter: target.adapter.name, plan: queueDelivery(target.adapter, target.queue, delivery) }
+        : {
+            adapter: target.adapter.name,
+            plan: queueDelivery(target.adapter, target.queue, delivery, { maxParts, link }),
+          }
     }
+    /** The log line of a delivery cut to `maxParts` messages. */
+    const logCut = (adapter: string | undefined, plan: DeliveryPlan) =>
+      plan._tag === "Queued" && plan.cutParts !== undefined && plan.cutParts > 0
+        ? Effect.logInfo(`a message too long for chat was cut to ${plan.parts} parts`).pipe(
+            Effect.annotateLogs({ adapter, target: plan.key, cutParts: plan.cutParts }),
+          )
+        : undefined
     const deliver = (delivery: ChatDelivery) =>
       Effect.suspend(() => {
         const { adapter, plan } = queueFor(delivery)
+        const cut = logCut(adapter, plan)
+        if (cut !== undefined) return Effect.as(cut, { queued: true })
         if (plan._tag === "Queued") return Effect.succeed({ queued: true })
         const answer = { queued: false, reason: plan.reason }
         return adapter === undefined
@@ -211,15 +230,20 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
             )
             continue
           }
+          const payload = announcement.right.payload
+          const delivery = { ...payload, message: payload.message ?? "" }
           try {
-            const payload = announcement.right.payload
-            pending.settle(payload.context)
-            const delivery = { ...payload, message: payload.message ?? "" }
-            const { adapter, plan } = queueFor(delivery)
+            // Before settling: a result cut for chat links its execution, known while it is owed.
+            const { adapter, plan } = queueFor(delivery, () =>
+              pending.linkOf(payload.context, delivery.message),
+            )
             if (plan._tag === "Undeliverable") logs.push(logUndelivered(adapter, plan))
+            else if (plan.cutParts !== undefined && plan.cutParts > 0) logs.push(logCut(adapter, plan)!)
           } catch (e) {
             // A bug (an adapter's code throwing) costs this announcement, never the ones after it.
             logs.push(Effect.logError("announcement not delivered: unexpected failure", e))
+          } finally {
+            pending.settle(payload.context, delivery.message)
           }
         }
         return logs.length === 0 ? Effect.void : Effect.all(logs, { discard: true })

@@ -41,6 +41,8 @@ export interface HarnessOptions {
   readonly sandbox?: SandboxOptions
   /** Extra keys of the config's `stackstorm` section (e.g. `route_key`). */
   readonly stackstorm?: Record<string, unknown>
+  /** The config's `limits` section (e.g. `max_result_parts`). */
+  readonly limits?: Record<string, unknown>
   /** Runs after the sandbox started and before the bot starts (e.g. put the API down). */
   readonly beforeBot?: (sandbox: SandboxHandle) => void
   readonly credential?: "password" | "apiKey"
@@ -86,6 +88,7 @@ export const startHarness = async (options: HarnessOptions = {}): Promise<Harnes
       api_auth: { user: { name: DEFAULT_USER.name, password: DEFAULT_USER.password } },
       ...options.stackstorm,
     },
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
   })
   if (Either.isLeft(decoded)) throw new Error(`bad test config: ${JSON.stringify(decoded.left)}`)
   const credential: CredentialSource =
