@@ -98,6 +98,30 @@ describe("StackStorm's auth and API down, then back (production backoff timings)
     await waitFor(() => inquiryResults(h, "back").length === 1, "the inquiry's result in #back")
   })
 
+  it("a login after a failure pulls a failed alias load forward (nobody typing)", async () => {
+    const { moves, options } = downFromStart()
+    const h = await startHarness(options)
+    await backingOff(h, 3)
+    const healedAt = moves.length
+    h.sandbox.faults.setApiMode("ok")
+    // The login that ends the outage, started here rather than by its timer so that it comes
+    // while the alias load still waits out its own backoff.
+    ;(h.bot.supervisor.system.get("credential") as { send(e: { type: "RETRY_NOW" }): void }).send({
+      type: "RETRY_NOW",
+    })
+    await aliasesLoaded(h)
+    const after = moves.slice(healedAt)
+    expect(after.filter((m) => m.actor === "credential")).toEqual([
+      { actor: "credential", event: "RETRY_NOW", to: '"authenticating"' },
+      { actor: "credential", event: "xstate.done.actor.0.credential.authenticating", to: expect.any(String) },
+    ])
+    expect(after.filter((m) => m.actor === "aliasSync")).toEqual([
+      // Sent by runBot when the credential logged in again (no command came), not the backoff's timer.
+      { actor: "aliasSync", event: "RETRY_NOW", to: '"loading"' },
+      { actor: "aliasSync", event: expect.stringMatching(/^xstate\.done\.actor/), to: '"ready"' },
+    ])
+  })
+
   it("during the outage, 20 users' commands cause one login attempt and are each answered at once", async () => {
     const h = await startHarness(downFromStart().options)
     await backingOff(h, 3)
