@@ -111,8 +111,10 @@ export const botCredentialService = (
         }),
       )
     // The auth service is known to be down: answer at once instead of making a chat user wait
-    // out the backoff; the actor keeps retrying on its own.
-    if (state === "retrying")
+    // out the backoff; the actor keeps retrying on its own. Unless an early login was asked for
+    // (`RETRY_NOW`, a command arrived) and starts when the gap after the last failure ends: then
+    // its outcome is the answer.
+    if (state === "retrying" && snapshot.context.retryNow !== "asked")
       return Either.left(
         new CredentialUnavailable({
           message: `cannot log in to StackStorm right now (${snapshot.context.lastFailure?.detail ?? "unknown failure"})`,

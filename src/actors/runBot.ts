@@ -29,6 +29,7 @@ import type { ChatDelivery } from "../chat/ChatDelivery.ts"
 import { type DeliveryPlan, deliverToChat, logUndelivered, queueDelivery } from "../chat/deliverToChat.ts"
 import { makeOutboundQueue } from "../chat/OutboundQueue.ts"
 import { type StormbotConfig, st2Endpoints } from "../config/StormbotConfig.ts"
+import type { aliasSyncMachine } from "../machines/aliasSyncMachine.ts"
 import { chatSessionMachine } from "../machines/chatSessionMachine.ts"
 import type { CredentialTimings } from "../machines/credentialMachine.ts"
 import { makeSupervisorMachine, type SupervisorMachine } from "../machines/supervisorMachine.ts"
@@ -64,7 +65,10 @@ export interface BotOptions {
   readonly drainTimeoutMs?: number
   /** A chat session closes after this long without commands. Default 10 minutes. */
   readonly sessionIdleMs?: number
-  /** Commands of one chat user running at once. Default 8. */
+  /**
+   * Commands of one chat user running at once; overrides `config.limits.perUserConcurrency`
+   * (default 1: they reach StackStorm in the order typed). For tests and benchmarks.
+   */
   readonly perUserConcurrency?: number
   readonly credentialTimings?: Partial<CredentialTimings>
   /** How long `BotCredential.get` waits for a credential. Default 15 s. */
@@ -163,16 +167,35 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
         onNone: () => queues[0],
         onSome: (c) => queues.find((q) => q.adapter.name === c.adapter) ?? queues[0],
       })
-    /** Queues `delivery` on the adapter its context names (the first one otherwise); logs nothing. */
-    const queueFor = (delivery: ChatDelivery): { readonly adapter?: string; readonly plan: DeliveryPlan } => {
+    /**
+     * Queues `delivery` on the adapter its context names (the first one otherwise), at most
+     * `limits.max_result_parts` chat messages; logs nothing.
+     */
+    const maxParts = config.limits.maxResultParts
+    const queueFor = (
+      delivery: ChatDelivery,
+      link?: () => string | undefined,
+    ): { readonly adapter?: string; readonly plan: DeliveryPlan } => {
       const target = adapterFor(delivery.context)
       return target === undefined
         ? { plan: { _tag: "Undeliverable", reason: "no chat adapter is configured" } }
-        : { adapter: target.adapter.name, plan: queueDelivery(target.adapter, target.queue, delivery) }
+        : {
+            adapter: target.adapter.name,
+            plan: queueDelivery(target.adapter, target.queue, delivery, { maxParts, link }),
+          }
     }
+    /** The log line of a delivery cut to `maxParts` messages. */
+    const logCut = (adapter: string | undefined, plan: DeliveryPlan) =>
+      plan._tag === "Queued" && plan.cutParts !== undefined && plan.cutParts > 0
+        ? Effect.logInfo(`a message too long for chat was cut to ${plan.parts} parts`).pipe(
+            Effect.annotateLogs({ adapter, target: plan.key, cutParts: plan.cutParts }),
+          )
+        : undefined
     const deliver = (delivery: ChatDelivery) =>
       Effect.suspend(() => {
         const { adapter, plan } = queueFor(delivery)
+        const cut = logCut(adapter, plan)
+        if (cut !== undefined) return Effect.as(cut, { queued: true })
         if (plan._tag === "Queued") return Effect.succeed({ queued: true })
         const answer = { queued: false, reason: plan.reason }
         return adapter === undefined
@@ -207,15 +230,20 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
             )
             continue
           }
+          const payload = announcement.right.payload
+          const delivery = { ...payload, message: payload.message ?? "" }
           try {
-            const payload = announcement.right.payload
-            pending.settle(payload.context)
-            const delivery = { ...payload, message: payload.message ?? "" }
-            const { adapter, plan } = queueFor(delivery)
+            // Before settling: a result cut for chat links its execution, known while it is owed.
+            const { adapter, plan } = queueFor(delivery, () =>
+              pending.linkOf(payload.context, delivery.message),
+            )
             if (plan._tag === "Undeliverable") logs.push(logUndelivered(adapter, plan))
+            else if (plan.cutParts !== undefined && plan.cutParts > 0) logs.push(logCut(adapter, plan)!)
           } catch (e) {
             // A bug (an adapter's code throwing) costs this announcement, never the ones after it.
             logs.push(Effect.logError("announcement not delivered: unexpected failure", e))
+          } finally {
+            pending.settle(payload.context, delivery.message)
           }
         }
         return logs.length === 0 ? Effect.void : Effect.all(logs, { discard: true })
@@ -310,6 +338,12 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
       },
     })
 
+    const retryAliasesNow = () => {
+      const aliasSync = child<Actor<typeof aliasSyncMachine>>("aliasSync")
+      const state = aliasSync?.getSnapshot().value
+      if (state === "retrying" || state === "stale") aliasSync!.send({ type: "RETRY_NOW" })
+    }
+
     // Operators' log lines for each child, attached whenever one (re)starts.
     const log = (effect: Effect.Effect<void>) => void run(effect)
     const who = describeCredentialSource(options.credential)
@@ -343,10 +377,22 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
       if (event.type === "@xstate.snapshot" && !watched.has(event.actorRef)) {
         watched.add(event.actorRef)
         const ref = event.actorRef as unknown as { systemId?: string }
-        if (ref.systemId === "credential")
-          watchCredentialActor(event.actorRef as CredentialActor, who, (e) =>
+        if (ref.systemId === "credential") {
+          const credential = event.actorRef as CredentialActor
+          watchCredentialActor(credential, who, (e) =>
             log(e.pipe(Effect.annotateLogs("actor", "credential"))),
           )
+          // Logged in again after an outage: a failed alias load need not wait out its own backoff.
+          let loggedIn = true
+          credential.subscribe({
+            next: (snapshot) => {
+              const now = snapshot.matches("authenticated")
+              if (now && !loggedIn) retryAliasesNow()
+              loggedIn = now
+            },
+            error: () => {},
+          })
+        }
         if (ref.systemId === "stream") {
           const stream = event.actorRef as unknown as StreamActorRef
           watchStreamActor(stream, st2.routeKey, (e) => log(e.pipe(Effect.annotateLogs("actor", "stream"))))
@@ -376,7 +422,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
             },
             authMode: st2.rbacAuth._tag,
             sessionIdleMs: options.sessionIdleMs ?? 10 * 60_000,
-            sessionMaxInFlight: options.perUserConcurrency ?? 8,
+            sessionMaxInFlight: options.perUserConcurrency ?? config.limits.perUserConcurrency,
             drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
           },
           inspect,
@@ -412,6 +458,15 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
     const outboundIdle = Effect.asVoid(Effect.all(queues.map((q) => q.queue.awaitIdle)))
     yield* Effect.addFinalizer(() => outboundIdle.pipe(Effect.timeout("5 seconds"), Effect.ignore))
 
+    // Commands arrived: what they need and is waiting out a backoff (the credential, the alias
+    // load) tries again now instead; the machines ignore this in any other state and space
+    // their attempts (`retryNowGap`), so a burst or a stream of commands costs one attempt.
+    // The credential first: the alias load it starts then waits for that login.
+    const retryNow = () => {
+      const credential = child<CredentialActor>("credential")
+      if (credential?.getSnapshot().value === "retrying") credential.send({ type: "RETRY_NOW" })
+      retryAliasesNow()
+    }
     // Commands go straight to their user's live session while the supervisor accepts commands,
     // one COMMANDS per session for a chunk of input (in the order typed); a user without a live
     // session gets one through the supervisor, which spawns it with the first command (or refuses
@@ -424,6 +479,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
       return session !== undefined && session.getSnapshot().status === "active" ? session : undefined
     }
     const dispatch = (requests: ReadonlyArray<CommandRequest<ChatMessage>>) => {
+      retryNow()
       const bySession = new Map<string, Array<CommandRequest<ChatMessage>>>()
       for (const request of requests) {
         const batch = bySession.get(request.sessionKey)

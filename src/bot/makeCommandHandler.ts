@@ -302,6 +302,7 @@ const executionOf = (
     }),
     /** st2 accepted it: the ack, at once. */
     acked: (result: AliasExecutionResult) => {
+      if (expectsResult) pending.started(key, result.execution)
       const ack = renderAck(choice.alias, result)
       if (ack !== undefined) reply.now(ack, result.extra)
       if (services.infoLogs)

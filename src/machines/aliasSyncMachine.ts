@@ -11,9 +11,11 @@ export interface AliasLoadOutput {
 export interface AliasSyncInput {
   /** `timer_update`: time between refreshes of a good set. */
   readonly refreshIntervalMs: number
-  /** Backoff while no good set exists or a refresh failed. */
+  /** Backoff while no good set exists or a refresh failed: base 1 s, cap min(10 s, refresh interval). */
   readonly retryBaseMs?: number
   readonly retryCapMs?: number
+  /** `RETRY_NOW` starts a load at once, but never sooner than this after a failed one. Default 1 s. */
+  readonly retryNowGapMs?: number
   readonly random?: () => number
 }
 
@@ -21,7 +23,14 @@ export interface AliasSyncContext {
   readonly refreshIntervalMs: number
   readonly retryBaseMs: number
   readonly retryCapMs: number
+  readonly retryNowGapMs: number
   readonly random: () => number
+  /**
+   * In `retrying` / `stale`: whether `RETRY_NOW` may start a load now. `holding` until
+   * `retryNowGap` has passed since the failure; `asked` when one came meanwhile (the load starts
+   * when the gap ends); `open` once the gap passed with nobody asking.
+   */
+  readonly retryNow: "holding" | "asked" | "open"
   /** Consecutive failed loads; 0 after a good one. */
   readonly failures: number
   readonly last?: AliasLoadOutput
@@ -30,7 +39,12 @@ export interface AliasSyncContext {
 
 export type AliasSyncEvent =
   /** Refresh now (a command st2 matched but the local index did not: an alias was just added). */
-  { readonly type: "REFRESH" }
+  | { readonly type: "REFRESH" }
+  /**
+   * A command arrived while a failed load waits out its backoff: load now instead (at the
+   * earliest `retryNowGap` after the failure). Ignored elsewhere, so a burst costs one load.
+   */
+  | { readonly type: "RETRY_NOW" }
 
 /**
  * The alias-sync loop. The `load` actor (provided by src/actors) fetches every page of aliases,
@@ -40,7 +54,7 @@ export type AliasSyncEvent =
  *    │                ▲                        │
  *  error            REFRESH                  error (the last good set stays published)
  *    ▼                                         ▼
- * retrying ──backoff──▶ loading             stale ──backoff──▶ refreshing
+ * retrying ──backoff, RETRY_NOW──▶ loading   stale ──backoff, RETRY_NOW──▶ refreshing
  */
 export const aliasSyncMachine = setup({
   types: {
@@ -62,14 +76,30 @@ export const aliasSyncMachine = setup({
         capMs: context.retryCapMs,
         random: context.random,
       }),
+    retryNowGap: ({ context }) => context.retryNowGapMs,
+  },
+  guards: {
+    retryNowOpen: ({ context }) => context.retryNow === "open",
+    retryNowAsked: ({ context }) => context.retryNow === "asked",
+  },
+  actions: {
+    recordFailure: assign(({ context, event }) => ({
+      failures: context.failures + 1,
+      lastError: (event as { error?: unknown }).error,
+      retryNow: "holding" as const,
+    })),
+    askRetryNow: assign({ retryNow: "asked" as const }),
+    openRetryNow: assign({ retryNow: "open" as const }),
   },
 }).createMachine({
   id: "aliasSync",
   context: ({ input }) => ({
     refreshIntervalMs: input.refreshIntervalMs,
     retryBaseMs: input.retryBaseMs ?? 1_000,
-    retryCapMs: input.retryCapMs ?? Math.max(1_000, Math.min(60_000, input.refreshIntervalMs)),
+    retryCapMs: input.retryCapMs ?? Math.max(1_000, Math.min(10_000, input.refreshIntervalMs)),
+    retryNowGapMs: input.retryNowGapMs ?? 1_000,
     random: input.random ?? Math.random,
+    retryNow: "holding",
     failures: 0,
   }),
   initial: "loading",
@@ -79,18 +109,18 @@ export const aliasSyncMachine = setup({
       invoke: {
         src: "load",
         onDone: { target: "ready", actions: assign(({ event }) => ({ failures: 0, last: event.output })) },
-        onError: {
-          target: "retrying",
-          actions: assign(({ context, event }) => ({
-            failures: context.failures + 1,
-            lastError: event.error,
-          })),
-        },
+        onError: { target: "retrying", actions: "recordFailure" },
       },
     },
     retrying: {
-      after: { retryBackoff: "loading" },
-      on: { REFRESH: "loading" },
+      after: {
+        retryBackoff: "loading",
+        retryNowGap: [{ guard: "retryNowAsked", target: "loading" }, { actions: "openRetryNow" }],
+      },
+      on: {
+        REFRESH: "loading",
+        RETRY_NOW: [{ guard: "retryNowOpen", target: "loading" }, { actions: "askRetryNow" }],
+      },
     },
     ready: {
       after: { refreshInterval: "refreshing" },
@@ -101,19 +131,19 @@ export const aliasSyncMachine = setup({
       invoke: {
         src: "load",
         onDone: { target: "ready", actions: assign(({ event }) => ({ failures: 0, last: event.output })) },
-        onError: {
-          target: "stale",
-          actions: assign(({ context, event }) => ({
-            failures: context.failures + 1,
-            lastError: event.error,
-          })),
-        },
+        onError: { target: "stale", actions: "recordFailure" },
       },
     },
     /** The last refresh failed; the last good set keeps serving. */
     stale: {
-      after: { retryBackoff: "refreshing" },
-      on: { REFRESH: "refreshing" },
+      after: {
+        retryBackoff: "refreshing",
+        retryNowGap: [{ guard: "retryNowAsked", target: "refreshing" }, { actions: "openRetryNow" }],
+      },
+      on: {
+        REFRESH: "refreshing",
+        RETRY_NOW: [{ guard: "retryNowOpen", target: "refreshing" }, { actions: "askRetryNow" }],
+      },
     },
   },
 })

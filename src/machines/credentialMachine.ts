@@ -58,15 +58,25 @@ export interface CredentialTimings {
   readonly minRenewMs: number
   /** First retry after an outage waits between half of this and all of it. */
   readonly retryBaseMs: number
-  /** No retry waits longer than this. */
+  /**
+   * No retry waits longer than this. StackStorm comes back from an outage in seconds; a cap
+   * far above that only makes the bot lag behind it.
+   */
   readonly retryMaxMs: number
+  /**
+   * A `RETRY_NOW` (a command is waiting) starts a login at once, but never sooner than this after
+   * the last failed one: a stream of commands during an outage costs one login per gap, not one
+   * per command.
+   */
+  readonly retryNowGapMs: number
 }
 
 export const defaultCredentialTimings: CredentialTimings = {
   renewAtFraction: 0.9,
   minRenewMs: 1_000,
   retryBaseMs: 1_000,
-  retryMaxMs: 60_000,
+  retryMaxMs: 10_000,
+  retryNowGapMs: 1_000,
 }
 
 export interface CredentialMachineInput {
@@ -98,6 +108,12 @@ export interface CredentialMachineContext {
   readonly retryDelayMs: number
   readonly lastFailure: LoginFailure | undefined
   readonly rejection: CredentialRejection | undefined
+  /**
+   * In `retrying`: whether a `RETRY_NOW` may start a login now. `holding` until `retryNowGap`
+   * has passed since the failure; `asked` when one came meanwhile (the login starts when the gap
+   * ends, and `get` waits for it); `open` once the gap passed with nobody asking.
+   */
+  readonly retryNow: "holding" | "asked" | "open"
 }
 
 /** A 401 st2 answered to `credential`, reported by whoever used it. */
@@ -106,7 +122,15 @@ export interface UnauthorizedEvent {
   readonly credential: St2Credential
   readonly reason: UnauthorizedReason
 }
-export type CredentialMachineEvent = UnauthorizedEvent
+/**
+ * Someone needs a credential now (a chat command arrived) while the machine waits out a
+ * backoff: log in at once instead of at the end of `retryDelay` (at the earliest `retryNowGap`
+ * after the last failure). Ignored in every other state, so a burst of commands costs one login.
+ */
+export interface RetryNowEvent {
+  readonly type: "RETRY_NOW"
+}
+export type CredentialMachineEvent = UnauthorizedEvent | RetryNowEvent
 
 /** Same kind and same secret: reports about an older credential are ignored. */
 export const sameCredential = (a: St2Credential | undefined, b: St2Credential): boolean => {
@@ -158,6 +182,7 @@ export const credentialMachine = setup({
         Math.floor((context.lifetimeMs ?? 0) * context.timings.renewAtFraction),
       ),
     retryDelay: ({ context }) => context.retryDelayMs,
+    retryNowGap: ({ context }) => context.timings.retryNowGapMs,
   },
   guards: {
     /** Only tokens minted from a password can be renewed. */
@@ -165,8 +190,13 @@ export const credentialMachine = setup({
     loginRejected: ({ event }) =>
       "error" in event && asLoginFailure((event as { error: unknown }).error).kind === "rejected",
     reportsCurrentStatic: ({ context, event }) =>
-      context.source._tag !== "Password" && sameCredential(context.credential, event.credential),
-    reportsCurrent: ({ context, event }) => sameCredential(context.credential, event.credential),
+      event.type === "UNAUTHORIZED" &&
+      context.source._tag !== "Password" &&
+      sameCredential(context.credential, event.credential),
+    reportsCurrent: ({ context, event }) =>
+      event.type === "UNAUTHORIZED" && sameCredential(context.credential, event.credential),
+    retryNowOpen: ({ context }) => context.retryNow === "open",
+    retryNowAsked: ({ context }) => context.retryNow === "asked",
   },
   actions: {
     storeLogin: assign(({ event }) => {
@@ -184,6 +214,7 @@ export const credentialMachine = setup({
       return {
         attempt: context.attempt + 1,
         lastFailure: failure,
+        retryNow: "holding" as const,
         retryDelayMs: backoffDelay({
           attempt: context.attempt + 1,
           baseMs: context.timings.retryBaseMs,
@@ -202,8 +233,13 @@ export const credentialMachine = setup({
     }),
     storeReportedRejection: assign(({ context, event }) => ({
       credential: undefined,
-      rejection: rejectionOf(context.source, `${reasonText[event.reason]} (401 from a request)`),
+      rejection: rejectionOf(
+        context.source,
+        `${event.type === "UNAUTHORIZED" ? reasonText[event.reason] : "st2 answered 401"} (401 from a request)`,
+      ),
     })),
+    askRetryNow: assign({ retryNow: "asked" as const }),
+    openRetryNow: assign({ retryNow: "open" as const }),
     forgetCredential: assign({ credential: undefined }),
   },
 }).createMachine({
@@ -219,6 +255,7 @@ export const credentialMachine = setup({
     retryDelayMs: 0,
     lastFailure: undefined,
     rejection: undefined,
+    retryNow: "holding",
   }),
   initial: "unauthenticated",
   // Reports are handled here so no state meets one it does not expect. A rejected static
@@ -264,9 +301,18 @@ export const credentialMachine = setup({
     renewing: {
       invoke: login,
     },
-    /** st2 (or the way to it) is down: wait `retryDelay` (capped exponential, jittered), try again. */
+    /**
+     * st2 (or the way to it) is down: wait `retryDelay` (capped exponential, jittered), try
+     * again; or sooner on `RETRY_NOW`, once `retryNowGap` has passed since the failure.
+     */
     retrying: {
-      after: { retryDelay: "authenticating" },
+      after: {
+        retryDelay: "authenticating",
+        retryNowGap: [{ guard: "retryNowAsked", target: "authenticating" }, { actions: "openRetryNow" }],
+      },
+      on: {
+        RETRY_NOW: [{ guard: "retryNowOpen", target: "authenticating" }, { actions: "askRetryNow" }],
+      },
     },
     /** The configured credential was rejected; `rejection.message` says which and what to do. */
     failed: {},

@@ -215,6 +215,27 @@ describe("the credential actor against the sandbox", () => {
     }
   })
 
+  it("auth down, then back: get after a RETRY_NOW waits for that early login and gets its token", async () => {
+    sb.faults.setApiMode("unavailable")
+    // A backoff far longer than the test: only the early login can answer within it.
+    const a = await startActor({
+      source: password,
+      timings: { retryBaseMs: 600_000, retryMaxMs: 600_000, retryNowGapMs: 200 },
+    })
+    try {
+      await waitFor(a.actor, (s) => s.matches("retrying"), { timeout: 5_000 })
+      expect(a.counts.tokenPosts).toBe(1)
+      a.actor.send({ type: "RETRY_NOW" })
+      expect(a.actor.getSnapshot().context.retryNow).toBe("asked")
+      sb.faults.setApiMode("ok")
+      const user = await a.provide(currentUser)
+      expect(Either.getOrThrow(user).username).toBe("st2admin")
+      expect(a.counts.tokenPosts).toBe(2)
+    } finally {
+      await a.close()
+    }
+  })
+
   it("a static token that expires: failed, with advice to use something renewable", async () => {
     const t = await Effect.runPromise(
       Effect.flatMap(St2Client, (st2) =>

@@ -1,6 +1,8 @@
+import { spawn } from "node:child_process"
+import { once } from "node:events"
 import { PassThrough } from "node:stream"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Stream } from "effect"
+import { Chunk, Effect, Fiber, HashMap, Logger, Stream } from "effect"
 import { ChatTarget, sourceChannelOf } from "../../src/adapters/ChatAdapter.ts"
 import { makeTextAdapter, TERMINAL_ROOM } from "../../src/adapters/text/TextAdapter.ts"
 import { recordStatuses } from "./recordStatuses.ts"
@@ -134,5 +136,66 @@ describe("TextAdapter", () => {
       // the half-typed line is cleared, the reply printed, the prompt drawn again
       expect(printed).toMatch(/stormbot> done\n.*alice> \u001b\[\d+G$/s)
     }),
+  )
+
+  it.scopedLive(
+    "output closed by its reader (a real pipe, EPIPE): stops reading, ends the input, one log line, replies dropped",
+    () => {
+      const logs: Array<{ level: string; message: string; adapter: unknown }> = []
+      const logger = Logger.make(({ logLevel, message, annotations }) =>
+        logs.push({
+          level: logLevel.label,
+          message: Array.isArray(message) ? message.join(" ") : String(message),
+          adapter: HashMap.get(annotations, "adapter").pipe((o) => (o._tag === "Some" ? o.value : undefined)),
+        }),
+      )
+      return Effect.gen(function* () {
+        // `stormbot demo | head -1`: the reader takes one line and leaves. `head` runs under a
+        // shell that closed its own end and stays (Node destroys a child's stdin when the child
+        // exits), so the pipe is closed by its reader only, as at a shell prompt.
+        const reader = yield* Effect.acquireRelease(
+          Effect.sync(() =>
+            spawn("sh", ["-c", "head -n 1 <&0 >/dev/null & exec <&-; wait; echo gone >&2; sleep 60"], {
+              stdio: ["pipe", "ignore", "pipe"],
+            }),
+          ),
+          (child) => Effect.sync(() => child.kill()),
+        )
+        const exited = once(reader.stderr!, "data")
+        const input = new PassThrough()
+        const adapter = makeTextAdapter({
+          input,
+          output: reader.stdin!,
+          username: "alice",
+          interactive: false,
+        })
+        const statuses = yield* recordStatuses(adapter)
+        const read = yield* Effect.fork(Stream.runCollect(adapter.messages))
+        yield* adapter.connect
+        input.write("!st2 first\n")
+        const room = ChatTarget.room(TERMINAL_ROOM)
+        yield* adapter.send(room, { text: "the line head reads" })
+        yield* Effect.promise(() => exited)
+        // The next write meets the closed pipe.
+        yield* adapter.send(room, { text: "nobody reads this" })
+        const messages = Chunk.toArray(yield* Fiber.join(read))
+        expect(messages.map((m) => m.text)).toEqual(["!st2 first"])
+        expect(statuses.at(-1)).toEqual({ _tag: "Stopped", reason: "inputEnded" })
+        // Input after that is not read; replies are dropped without an error each.
+        input.write("!st2 second\n")
+        for (let i = 0; i < 5; i++) yield* adapter.send(room, { text: `reply ${i}` })
+        yield* Effect.yieldNow()
+        expect(input.listenerCount("data")).toBe(0)
+        expect(logs).toEqual([
+          {
+            level: "WARN",
+            message: expect.stringMatching(
+              /^the terminal's output is closed \(write EPIPE\): stopped reading input; replies from now on are dropped$/,
+            ),
+            adapter: "terminal",
+          },
+        ])
+      }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+    },
   )
 })

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import { sourceChannelOf } from "../../src/adapters/ChatAdapter.ts"
-import { deliverToChat } from "../../src/chat/deliverToChat.ts"
+import { cutParts, deliverToChat, formatBytes } from "../../src/chat/deliverToChat.ts"
 import { makeOutboundQueue, type OutboundOutcome } from "../../src/chat/OutboundQueue.ts"
+import { splitMessage } from "../../src/chat/splitMessage.ts"
 import { makeFakeChatAdapter } from "../fakes/FakeChatAdapter.ts"
 import { captureLogs } from "./logCapture.ts"
 
@@ -173,4 +174,84 @@ describe("deliverToChat", () => {
       expect(outcomes[0]).toMatchObject({ _tag: "Failed", reason: "msg_too_long (part 2 of 3)" })
     }),
   )
+
+  describe("flood control (limits.max_result_parts)", () => {
+    /** 1 MB of result lines, as a verbose command prints them. */
+    const megabyte = Array.from({ length: 20_000 }, (_, i) => `line ${i}: ${"x".repeat(44)}`)
+      .join("\n")
+      .slice(0, 1_000_000)
+    const link = "https://st2.example.com/#/history/5f0c/general"
+
+    it.scoped("posts at most maxParts messages; the last says how much was cut and links the execution", () =>
+      Effect.gen(function* () {
+        const { chat, queue } = yield* setup({ maxMessageLength: 4_000 })
+        chat.addRoom("ops")
+        const all = splitMessage(megabyte, 4_000)
+        expect(all.length).toBeGreaterThan(250)
+        const plan = yield* deliverToChat(
+          chat,
+          queue,
+          { message: megabyte, channel: "#ops", extra: { fake: { rich: true } } },
+          { maxParts: 10, link: () => link },
+        )
+        yield* queue.awaitIdle
+        expect(plan).toMatchObject({ _tag: "Queued", parts: 10, cutParts: all.length - 10 })
+        const sent = chat.outbound.map((m) => m.text)
+        expect(sent).toHaveLength(10)
+        for (const text of sent) expect(text.length).toBeLessThanOrEqual(4_000)
+        // The first nine parts as they were; the tenth shortened to make room for the note.
+        expect(sent.slice(0, 9)).toEqual(all.slice(0, 9).map((p) => p.replace(/\n$/, "")))
+        const last = sent[9]!
+        expect(all[9]!.startsWith(last.slice(0, last.indexOf("\n…")))).toBe(true)
+        const note = /\n… (\d+) more parts \((\d+\.\d) kB\) not shown; the whole result: (\S+)$/.exec(last)
+        expect(note?.slice(1)).toEqual([String(all.length - 10), expect.any(String), link])
+        // The size is what was not shown: the megabyte less the ten parts posted (about 40 kB).
+        const cutBytes = Number(note![2]) * 1_000
+        const shownBytes = sent.reduce((n, t) => n + t.length, 0)
+        expect(Math.abs(cutBytes - (1_000_000 - shownBytes))).toBeLessThan(500)
+        expect(chat.outbound[0]!.extra).toEqual({ fake: { rich: true } })
+        expect(chat.outbound.slice(1).every((m) => m.extra === undefined)).toBe(true)
+      }),
+    )
+
+    it.scoped("without a link says only how much was cut; within the limit nothing changes", () =>
+      Effect.gen(function* () {
+        const { chat, queue } = yield* setup({ maxMessageLength: 4_000 })
+        chat.addRoom("ops")
+        yield* deliverToChat(chat, queue, { message: megabyte, channel: "#ops" }, { maxParts: 3 })
+        const short = "one\ntwo"
+        const plan = yield* deliverToChat(chat, queue, { message: short, channel: "#ops" }, { maxParts: 1 })
+        yield* queue.awaitIdle
+        expect(plan).toMatchObject({ parts: 1, cutParts: 0 })
+        const sent = chat.outbound.map((m) => m.text)
+        expect(sent).toHaveLength(4)
+        expect(sent[2]).toMatch(/\n… \d+ more parts \(9\d\d\.\d kB\) not shown\.$/)
+        expect(sent[3]).toBe(short)
+      }),
+    )
+
+    it("cuts to one part when the limit is one, and keeps fences balanced in the shortened part", () => {
+      const fenced = `\`\`\`\n${Array.from({ length: 400 }, (_, i) => `row ${i}`).join("\n")}\n\`\`\``
+      const parts = splitMessage(fenced, 200)
+      const { shown, cut } = cutParts(parts, 1, 200, undefined)
+      expect(cut).toBe(parts.length - 1)
+      expect(shown).toHaveLength(1)
+      const only = shown[0]!
+      expect(only.length).toBeLessThanOrEqual(200)
+      expect(only.startsWith("```\nrow 0\n")).toBe(true)
+      expect(only).toMatch(/\n```\n… \d+ more parts \(\d+\.\d kB\) not shown\.$/)
+    })
+
+    it("says sizes in plain units", () => {
+      expect([1, 999, 1_000, 45_678, 999_949, 999_950, 1_048_576].map(formatBytes)).toEqual([
+        "1 byte",
+        "999 bytes",
+        "1.0 kB",
+        "45.7 kB",
+        "999.9 kB",
+        "1.0 MB",
+        "1.0 MB",
+      ])
+    })
+  })
 })

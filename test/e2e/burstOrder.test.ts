@@ -25,4 +25,33 @@ describe("a burst of one user's commands", () => {
     expect(acks.map((a) => /echo (c\d)/.exec(a)?.[1])).toEqual(tags)
     expect(h.bot.commandsInFlight()).toBe(0)
   })
+
+  it("300 commands of one user reach StackStorm in the order typed with the default configuration (limits.per_user_concurrency 1)", async () => {
+    // No override: the configuration's default decides. With 8 in flight per user, POSTs on
+    // parallel connections overtook each other (6 inversions in 300 measured).
+    const h = await startHarness()
+    await aliasesLoaded(h)
+    await streamConnected(h)
+    const n = 300
+    for (let i = 0; i < n; i++) h.fake.say("zed", "many", `!st2 run echo ${i} on localhost`)
+    await waitFor(
+      () => h.fake.outbound.filter((m) => m.to === "#many" && isRunResult(m)).length === n,
+      () => `${n} results (got ${h.fake.outbound.filter((m) => m.to === "#many" && isRunResult(m)).length})`,
+      30_000,
+    )
+    const order = (h.sandbox.executions() as ReadonlyArray<{ parameters?: { cmd?: string } }>).map((e) =>
+      Number(/^echo (\d+)$/.exec(e.parameters?.cmd ?? "")?.[1]),
+    )
+    expect(order).toHaveLength(n)
+    expect(inversions(order)).toBe(0)
+    expect(order).toEqual(Array.from({ length: n }, (_, i) => i))
+  })
 })
+
+/** Pairs (i < j) with `order[i] > order[j]`: 0 when every command ran in the order typed. */
+const inversions = (order: ReadonlyArray<number>): number => {
+  let count = 0
+  for (let i = 0; i < order.length; i++)
+    for (let j = i + 1; j < order.length; j++) if (order[i]! > order[j]!) count++
+  return count
+}

@@ -1,5 +1,6 @@
 import { Cause, Effect, Either, Exit, HashMap, Logger, LogLevel, Redacted, Scope } from "effect"
 import { afterEach, expect, vi } from "vitest"
+import type { InspectionEvent } from "xstate"
 import { type Bot, runBot } from "../../src/actors/runBot.ts"
 import type { ChatAdapter } from "../../src/adapters/ChatAdapter.ts"
 import { decodeConfig } from "../../src/config/decodeConfig.ts"
@@ -40,6 +41,8 @@ export interface HarnessOptions {
   readonly sandbox?: SandboxOptions
   /** Extra keys of the config's `stackstorm` section (e.g. `route_key`). */
   readonly stackstorm?: Record<string, unknown>
+  /** The config's `limits` section (e.g. `max_result_parts`). */
+  readonly limits?: Record<string, unknown>
   /** Runs after the sandbox started and before the bot starts (e.g. put the API down). */
   readonly beforeBot?: (sandbox: SandboxHandle) => void
   readonly credential?: "password" | "apiKey"
@@ -47,6 +50,8 @@ export interface HarnessOptions {
   readonly credentialWaitMs?: number
   readonly maxMessageLength?: number
   readonly perUserConcurrency?: number
+  /** Sees every actor's inspection events (e.g. to tell which event caused a transition). */
+  readonly inspector?: (event: InspectionEvent) => void
 }
 
 /**
@@ -83,6 +88,7 @@ export const startHarness = async (options: HarnessOptions = {}): Promise<Harnes
       api_auth: { user: { name: DEFAULT_USER.name, password: DEFAULT_USER.password } },
       ...options.stackstorm,
     },
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
   })
   if (Either.isLeft(decoded)) throw new Error(`bad test config: ${JSON.stringify(decoded.left)}`)
   const credential: CredentialSource =
@@ -113,6 +119,7 @@ export const startHarness = async (options: HarnessOptions = {}): Promise<Harnes
         ...(options.perUserConcurrency === undefined
           ? {}
           : { perUserConcurrency: options.perUserConcurrency }),
+        inspector: options.inspector,
       }).pipe(
         Scope.extend(scope),
         Effect.provide(Logger.replace(Logger.defaultLogger, logger)),

@@ -159,6 +159,87 @@ describe("credentialMachine", () => {
     expect(actor.getSnapshot().context.attempt).toBe(0)
   })
 
+  it("caps the default backoff at 10 s: after a long outage the next login is at most 10 s away", async () => {
+    const { actor, clock, login } = start(password, { random: () => 1 })
+    const delays: number[] = []
+    // 60 s of outage and more: the waits grow to the cap and stay there.
+    for (let attempt = 1; attempt <= 9; attempt++) {
+      login.calls[attempt - 1]!.reject(unavailable)
+      await waitFor(actor, (s) => s.matches("retrying"))
+      const { retryDelayMs } = actor.getSnapshot().context
+      delays.push(retryDelayMs)
+      clock.increment(retryDelayMs)
+      expect(login.calls).toHaveLength(attempt + 1)
+    }
+    expect(delays).toEqual([1_000, 2_000, 4_000, 8_000, 10_000, 10_000, 10_000, 10_000, 10_000])
+  })
+
+  it("RETRY_NOW while waiting out a backoff logs in at once; many of them cause one login", async () => {
+    const { actor, clock, login } = start(password, { random: () => 1 })
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      login.calls[attempt - 1]!.reject(unavailable)
+      await waitFor(actor, (s) => s.matches("retrying"))
+      clock.increment(actor.getSnapshot().context.retryDelayMs)
+    }
+    login.calls[5]!.reject(unavailable)
+    await waitFor(actor, (s) => s.matches("retrying"))
+    expect(actor.getSnapshot().context.retryDelayMs).toBe(10_000)
+    clock.increment(1_000) // the gap after the failure has passed
+    expect(login.calls).toHaveLength(6)
+    for (let i = 0; i < 50; i++) actor.send({ type: "RETRY_NOW" })
+    expect(actor.getSnapshot().value).toBe("authenticating")
+    expect(login.calls).toHaveLength(7)
+    login.calls[6]!.resolve({ credential: token(1), username: "bot", lifetimeMs: 600_000 })
+    await waitFor(actor, (s) => s.matches("authenticated"))
+    // The backoff's own timer was cancelled with the state: no further login.
+    clock.increment(10_000)
+    expect(login.calls).toHaveLength(7)
+    for (let i = 0; i < 5; i++) actor.send({ type: "RETRY_NOW" })
+    expect(login.calls).toHaveLength(7)
+  })
+
+  it("RETRY_NOW right after a failure logs in when the gap has passed, not before and not twice", async () => {
+    const { actor, clock, login } = start(password, {
+      timings: { retryBaseMs: 8_000, retryMaxMs: 10_000, retryNowGapMs: 1_000 },
+      random: () => 1,
+    })
+    login.calls[0]!.reject(unavailable)
+    await waitFor(actor, (s) => s.matches("retrying"))
+    expect(actor.getSnapshot().context.retryNow).toBe("holding")
+    clock.increment(400)
+    actor.send({ type: "RETRY_NOW" })
+    actor.send({ type: "RETRY_NOW" })
+    expect(actor.getSnapshot().value).toBe("retrying")
+    expect(actor.getSnapshot().context.retryNow).toBe("asked")
+    clock.increment(599)
+    expect(login.calls).toHaveLength(1)
+    clock.increment(1)
+    expect(actor.getSnapshot().value).toBe("authenticating")
+    expect(login.calls).toHaveLength(2)
+    // Failing again holds early retries for another gap.
+    login.calls[1]!.reject(unavailable)
+    await waitFor(actor, (s) => s.matches("retrying"))
+    expect(actor.getSnapshot().context.retryNow).toBe("holding")
+    actor.send({ type: "RETRY_NOW" })
+    expect(login.calls).toHaveLength(2)
+    clock.increment(1_000)
+    expect(login.calls).toHaveLength(3)
+  })
+
+  it("without RETRY_NOW the gap changes nothing: the login comes at the end of the backoff", async () => {
+    const { actor, clock, login } = start(password, {
+      timings: { retryBaseMs: 8_000, retryMaxMs: 10_000, retryNowGapMs: 1_000 },
+      random: () => 1,
+    })
+    login.calls[0]!.reject(unavailable)
+    await waitFor(actor, (s) => s.matches("retrying"))
+    clock.increment(7_999)
+    expect(actor.getSnapshot().context.retryNow).toBe("open")
+    expect(login.calls).toHaveLength(1)
+    clock.increment(1)
+    expect(login.calls).toHaveLength(2)
+  })
+
   it("jitters each retry between half and all of the capped delay", async () => {
     const { actor, login } = start(apiKey, {
       timings: { retryBaseMs: 1_000, retryMaxMs: 8_000 },

@@ -1,10 +1,9 @@
 import * as os from "node:os"
 import * as readline from "node:readline"
 import type { Readable, Writable } from "node:stream"
-import { Effect } from "effect"
+import { Effect, Runtime, Stream } from "effect"
 import { makeAdapterStreams } from "../AdapterStreams.ts"
 import { type ChatAdapter, ChatTarget } from "../ChatAdapter.ts"
-import { ChatSendPermanent } from "../ChatAdapterError.ts"
 import type { ChatMessage, ChatRoom, ChatUser } from "../ChatMessage.ts"
 import { sourceContextOf } from "../SourceContext.ts"
 import { renderExtraAsText } from "./renderExtraAsText.ts"
@@ -41,6 +40,11 @@ export const TERMINAL_ROOM: ChatRoom = { id: "terminal", name: "terminal" }
  * Identity: `user` is the user name; `source_channel` is the room name (`terminal`); any
  * channel string resolves to a room of that name, except the local user name, which is a direct
  * message. No threads, no ephemeral messages, no size limit to speak of.
+ *
+ * When the output goes away (its reader left: `stormbot demo | head -1`, a closed terminal; a
+ * write fails with EPIPE), nobody can read the chat any more: the adapter stops reading input
+ * (lines not yet handed to the bot included), ends `messages` as at end of input, logs one
+ * warning, and drops every reply from then on (no error per message).
  */
 export const makeTextAdapter = (options: TextAdapterOptions = {}): ChatAdapter => {
   const name = options.name ?? "terminal"
@@ -70,17 +74,24 @@ export const makeTextAdapter = (options: TextAdapterOptions = {}): ChatAdapter =
     }
   }
 
-  const open = Effect.sync(() => {
+  const open = Effect.map(Effect.runtime<never>(), (runtime) => {
     streams.setStatus({ _tag: "Connecting" })
     // A reader that went away (`stormbot start | head -1`, a closed terminal) makes a write fail
     // with EPIPE as an 'error' event, which would crash the process. Nobody can read the chat
-    // any more: end the session as at end of input, and fail later sends. Kept for the adapter's
-    // life, since results are still written after the input ended.
+    // any more: stop reading and end the input as at its end, say so once, and drop later
+    // replies. Kept for the adapter's life, since results are still written after the input ended.
     if (!watchingOutput) {
       watchingOutput = true
       output.on("error", (e: Error) => {
-        outputGone ??= e.message
+        if (outputGone !== undefined) return
+        outputGone = e.message
         rl?.close()
+        streams.endMessages()
+        Runtime.runFork(runtime)(
+          Effect.logWarning(
+            `the terminal's output is closed (${e.message}): stopped reading input; replies from now on are dropped`,
+          ).pipe(Effect.annotateLogs("adapter", name)),
+        )
       })
     }
     const session = readline.createInterface({
@@ -90,6 +101,8 @@ export const makeTextAdapter = (options: TextAdapterOptions = {}): ChatAdapter =
     })
     let releasing = false
     session.on("line", (line) => {
+      // readline hands out the rest of a chunk's lines even after `close`.
+      if (outputGone !== undefined) return
       if (line.trim() === "") {
         if (interactive) session.prompt()
         return
@@ -135,7 +148,8 @@ export const makeTextAdapter = (options: TextAdapterOptions = {}): ChatAdapter =
     capabilities: { threads: false, ephemeral: false, richExtra: false },
     connect: Effect.asVoid(Effect.acquireRelease(open, (session) => Effect.sync(session.close))),
     status: streams.status,
-    messages: streams.messages,
+    // Lines read but not yet taken by the bot when the output went away are not commands any more.
+    messages: Stream.takeWhile(streams.messages, () => outputGone === undefined),
     userToSt2: (user) => user.handle,
     roomToSt2: (room) => room.name,
     resolveTarget: (channel) =>
@@ -156,13 +170,8 @@ export const makeTextAdapter = (options: TextAdapterOptions = {}): ChatAdapter =
     sourceContext: (message) => sourceContextOf(name, message),
     send: (target, message) =>
       Effect.suspend(() => {
-        if (outputGone !== undefined)
-          return Effect.fail(
-            new ChatSendPermanent({
-              adapter: name,
-              reason: `the terminal's output is closed (${outputGone})`,
-            }),
-          )
+        // Dropped: the one log line said so when the output closed.
+        if (outputGone !== undefined) return Effect.void
         const head = `${botName}${label(target)}> `
         const body = [message.text, ...renderExtraAsText(message.extra)].join("\n")
         const indent = " ".repeat(head.length)
