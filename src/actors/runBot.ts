@@ -103,7 +103,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
   Effect.gen(function* () {
     const { config } = options
     const st2 = config.stackstorm
-    const endpoints = st2Endpoints(config)
+    const endpoints = { ...st2Endpoints(config), maxResponseBytes: config.limits.maxResponseBytes }
     const adapterNames = options.adapters.map((a) => a.name)
     const duplicate = adapterNames.find((n, i) => adapterNames.indexOf(n) !== i)
     if (duplicate !== undefined)

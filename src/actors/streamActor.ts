@@ -91,7 +91,15 @@ export const describeStreamFailure = (f: StreamFailure | undefined): string => {
     case "St2Unavailable":
       return `unreachable: ${f.cause}`
     case "St2Timeout":
-      return `timed out after ${f.timeoutMs} ms`
+      return f.phase === "connect"
+        ? `could not connect within ${f.timeoutMs} ms`
+        : f.phase === "headers"
+          ? `no answer headers within ${f.timeoutMs} ms`
+          : `timed out after ${f.timeoutMs} ms`
+    case "St2ResponseTooLarge":
+      return f.part === "event"
+        ? `an event (or line) over ${f.limitBytes} bytes (limits.max_response_bytes)`
+        : `HTTP ${f.status} with a body over ${f.limitBytes} bytes (limits.max_response_bytes)`
     case "St2UndecodableBody":
       return `not an event stream: ${f.detail}`
     case "CredentialUnavailable":

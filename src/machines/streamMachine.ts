@@ -93,6 +93,7 @@ export const classifyStreamFailure = (failure: StreamFailure): StreamRecovery =>
     case "St2Unavailable":
     case "St2Timeout":
     case "St2UndecodableBody":
+    case "St2ResponseTooLarge":
     case "CredentialUnavailable":
     case "StreamEnded":
     case "StreamSilent":

@@ -299,7 +299,7 @@ export const St2ClientLive = (endpoints: St2Endpoints): Layer.Layer<St2Client> =
   Layer.scoped(
     St2Client,
     Effect.acquireRelease(
-      Effect.sync(() => makeDispatcher(endpoints)),
+      Effect.sync(() => makeDispatcher(endpoints, { maxResponseBytes: endpoints.maxResponseBytes })),
       (dispatcher) =>
         Effect.promise(() => dispatcher.close()).pipe(
           Effect.timeout(`${closeGraceMs} millis`),

@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto"
 import { Effect, Either, ParseResult, Schema } from "effect"
-import { St2Timeout, St2Unavailable, St2UndecodableBody, type St2Error } from "./St2Error.ts"
+import { isResponseTooLarge } from "./RawHttpPool.ts"
+import {
+  type St2Error,
+  St2ResponseTooLarge,
+  St2Timeout,
+  St2Unavailable,
+  St2UndecodableBody,
+} from "./St2Error.ts"
 import { errorFromResponse } from "./St2ErrorMapping.ts"
 import { type St2RawAnswer, type St2Transport, socketErrorCause } from "./St2Transport.ts"
 
@@ -95,7 +102,8 @@ export type St2Outcome<A> = Either.Either<St2Answer<A>, St2Error>
 /**
  * Sends one request and decodes a 2xx body with `schema`, calling `done` once with the outcome
  * (never after `abort`, which the call returns). Every request is bounded by `timeoutMs`
- * (connect, headers and body together, a turn waited in the pool's queue included). A request id
+ * (connect, headers and body together, a turn waited in the pool's queue included) and its body by
+ * the transport's `maxResponseBytes` (`St2ResponseTooLarge`). A request id
  * is sent in `X-Request-ID` (st2 echoes it), so even a timeout names one. Redirects are refused:
  * a credential header would follow them to another host.
  *
@@ -136,7 +144,20 @@ export const st2Call = <A, I>(
       onAnswer: (answer) =>
         settle(decodeAnswer(answer, sentId, common, schema, fast, req.sensitive === true)),
       onError: (e) =>
-        settle(Either.left(new St2Unavailable({ ...common, requestId: sentId, cause: socketErrorCause(e) }))),
+        settle(
+          Either.left(
+            isResponseTooLarge(e)
+              ? new St2ResponseTooLarge({
+                  ...common,
+                  requestId: e.requestId ?? sentId,
+                  status: e.status,
+                  limitBytes: e.limitBytes,
+                  declaredBytes: e.declaredBytes,
+                  part: "body",
+                })
+              : new St2Unavailable({ ...common, requestId: sentId, cause: socketErrorCause(e) }),
+          ),
+        ),
     },
   )
   if (timeoutMs < 2 ** 31)

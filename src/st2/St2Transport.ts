@@ -23,6 +23,12 @@ export interface St2TransportOptions {
    * owns the stream's liveness).
    */
   readonly idleTimeoutMs?: number | undefined
+  /**
+   * Largest answer body `exchange` reads (`limits.max_response_bytes`; default 16 MiB): a larger
+   * one fails with `ST2_RESPONSE_TOO_LARGE` and its connection is destroyed. `send` hands the
+   * body to its caller, which bounds what it reads (the stream does).
+   */
+  readonly maxResponseBytes?: number | undefined
 }
 
 /** What a request sends; `body` is the whole body, sent with its `Content-Length`. */
@@ -114,7 +120,7 @@ export const makeSt2Transport = (tls: St2Tls, options: St2TransportOptions = {})
   const maxSockets = options.maxSockets ?? DEFAULT_MAX_SOCKETS
   const idleTimeoutMs = options.idleTimeoutMs ?? 0
   const common = { keepAlive: true, maxSockets, timeout: IDLE_CONNECTION_MS, scheduling: "lifo" } as const
-  const raw = makeRawHttpPool(tls, { maxSockets, idleTimeoutMs })
+  const raw = makeRawHttpPool(tls, { maxSockets, idleTimeoutMs, maxBodyBytes: options.maxResponseBytes })
   // One agent per scheme, made on first use; the TLS options live on the https agent only.
   let httpAgent: http.Agent | undefined
   let httpsAgent: https.Agent | undefined
