@@ -37,7 +37,7 @@ import { St2ClientLive } from "../st2/St2Client.ts"
 import { BotCredential } from "../st2/St2Credential.ts"
 import { makeDispatcher } from "../st2/St2Endpoints.ts"
 import { fastAnnouncement } from "../st2/fast/fastAnnouncement.ts"
-import { Announcement, announcementEvent } from "../st2/streamAnnouncement.ts"
+import { Announcement, announcementEvent, announcementProblems } from "../st2/streamAnnouncement.ts"
 import { makeWebServer } from "../web/WebServer.ts"
 import { adapterActorLogic } from "./adapterConnectionLogic.ts"
 import { aliasSyncLogic } from "./aliasSyncLogic.ts"
@@ -197,14 +197,21 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
           if (event !== ourEvent) continue
           const announcement = decodeAnnouncement(data)
           if (Either.isLeft(announcement)) {
+            // Which fields are wrong at warning; Schema's message, which quotes the data, at debug.
             logs.push(
               Effect.logWarning("announcement skipped: its data is not an announcement").pipe(
-                Effect.annotateLogs({
-                  event,
-                  detail: ParseResult.TreeFormatter.formatErrorSync(announcement.left),
-                }),
+                Effect.annotateLogs({ event, problems: announcementProblems(announcement.left) }),
               ),
             )
+            if (debug._tag === "Some")
+              logs.push(
+                Effect.logDebug("undecodable announcement").pipe(
+                  Effect.annotateLogs({
+                    event,
+                    detail: ParseResult.TreeFormatter.formatErrorSync(announcement.left),
+                  }),
+                ),
+              )
             continue
           }
           try {
@@ -236,6 +243,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
       streamUrl: st2.streamUrl,
       dispatcher: streamDispatcher,
       events: [ourEvent],
+      maxEventBytes: config.limits.maxResponseBytes,
     }).provide({
       actions: {
         forwardEvents: ({ event }) => {
@@ -372,7 +380,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
                 ...(options.credentialTimings === undefined ? {} : { timings: options.credentialTimings }),
               },
               aliasSync: { refreshIntervalMs: st2.timerUpdateSeconds * 1000 },
-              stream: {},
+              stream: { silenceLimitMs: config.limits.streamSilenceMs },
             },
             authMode: st2.rbacAuth._tag,
             sessionIdleMs: options.sessionIdleMs ?? 10 * 60_000,
