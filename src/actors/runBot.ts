@@ -496,6 +496,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
         host: config.web.host,
         port: config.web.port,
         webhookSecret: config.web.webhookSecret,
+        maxRequestBytes: config.limits.maxRequestBytes,
         deliver: (d) => deliver(d).pipe(Effect.provide(context)),
         health: () => health(root, inFlight()),
       })
