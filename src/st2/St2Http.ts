@@ -52,15 +52,19 @@ const redirectRefused =
 const maxDetail = 500
 
 /**
- * Describes why a body did not decode. For sensitive answers only paths and issue kinds are
- * given, because Schema's messages quote the offending value.
+ * Describes why a body did not decode: the failing paths and what was expected, never the values
+ * (an execution's parameters or result can hold anything, and the detail reaches logs and chat):
+ * Schema's messages quote the offending value after `, actual`, which is cut. For sensitive
+ * answers (a token) only paths and issue kinds are given.
  */
 const decodeDetail = (error: ParseResult.ParseError, sensitive: boolean): string => {
-  if (sensitive) {
-    const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-    return issues.map((i) => `${i.path.length === 0 ? "(body)" : i.path.join(".")}: ${i._tag}`).join("; ")
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const seen = new Set<string>()
+  for (const i of issues) {
+    const path = i.path.length === 0 ? "(body)" : i.path.join(".")
+    seen.add(sensitive ? `${path}: ${i._tag}` : `${path}: ${i.message.replace(/,\s*actual[\s\S]*$/, "")}`)
   }
-  const text = ParseResult.TreeFormatter.formatErrorSync(error)
+  const text = [...seen].join("; ")
   return text.length > maxDetail ? `${text.slice(0, maxDetail)}…` : text
 }
 
