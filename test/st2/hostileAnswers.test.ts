@@ -1,7 +1,7 @@
 import { Effect, Either, Redacted } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { describeFailure } from "../../src/bot/describeFailure.ts"
-import { makeSt2Client } from "../../src/st2/St2Client.ts"
+import { makeSt2Client, St2Client, St2ClientLive } from "../../src/st2/St2Client.ts"
 import type { St2Credential } from "../../src/st2/St2Credential.ts"
 import { makeDispatcher } from "../../src/st2/St2Endpoints.ts"
 import { describeSt2Error, type St2Error } from "../../src/st2/St2Error.ts"
@@ -106,6 +106,31 @@ describe("answers larger than limits.max_response_bytes", () => {
     const next = await currentUser()
     expect(Either.isRight(next)).toBe(true)
     expect(server.connections).toHaveLength(2)
+  })
+
+  it("St2ClientLive takes the limit from its endpoints (runBot: limits.max_response_bytes)", async () => {
+    const server = await startHostileServer({
+      head: jsonHead("200 OK", "Connection: close\r\n"),
+      body: { repeat: "x".repeat(16 * 1024) },
+    })
+    closers.push(server.close)
+    const result = await Effect.runPromise(
+      Effect.flatMap(St2Client, (c) => c.currentUser(key)).pipe(
+        Effect.either,
+        Effect.provide(
+          St2ClientLive({
+            authUrl: `${server.url}/auth/v1`,
+            apiUrl: `${server.url}/api/v1`,
+            streamUrl: `${server.url}/stream/v1`,
+            verifyCert: true,
+            requestTimeoutMs: 30_000,
+            maxResponseBytes: LIMIT,
+          }),
+        ),
+      ),
+    )
+    expect(expectTooLarge(result).limitBytes).toBe(LIMIT)
+    await expectBounded(server)
   })
 
   it("an answer of exactly the limit is read whole; one byte more is not", async () => {
