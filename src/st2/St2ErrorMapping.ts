@@ -23,8 +23,14 @@ export const unauthorizedReason = (faultstring: string): UnauthorizedReason => {
 
 /** At most this much of a non-JSON error body is kept (an nginx HTML page, say). */
 const maxSnippet = 200
-/** At most this much of st2's own faultstring is kept (a server could send megabytes of one). */
+/**
+ * At most about this much of st2's own faultstring is kept (a server could send megabytes of
+ * one): its start and its end, the middle elided, since st2 quotes the command in the middle
+ * (`Command "..." matched no patterns`) and callers read the end.
+ */
 const maxFaultstring = 500
+const elideMiddle = (text: string): string =>
+  text.length <= maxFaultstring ? text : `${text.slice(0, 300)}…${text.slice(-200)}`
 
 /**
  * st2's 401 for an unknown API key quotes the key's SHA-512 (`ApiKey with key_hash=<hex> not
@@ -34,7 +40,7 @@ export const redactKeyHash = (text: string): string =>
   text.replace(/key_hash=[0-9A-Za-z+/=_-]+/g, "key_hash=<redacted>")
 
 /**
- * The faultstring of an error body: st2's `{"faultstring": ...}` (at most 500 characters), or a
+ * The faultstring of an error body: st2's `{"faultstring": ...}` (at most ~500 characters), or a
  * short, single-line snippet of whatever else came back (nginx answers some errors with HTML).
  * Key hashes are redacted either way.
  */
@@ -47,8 +53,7 @@ export const faultstringOf = (status: number, body: string): string => {
       "faultstring" in json &&
       typeof json.faultstring === "string"
     ) {
-      const f = redactKeyHash(json.faultstring)
-      return f.length > maxFaultstring ? `${f.slice(0, maxFaultstring)}…` : f
+      return elideMiddle(redactKeyHash(json.faultstring))
     }
   } catch {
     // not JSON: fall through to the snippet

@@ -71,9 +71,15 @@ describe("errorFromResponse", () => {
     expect(faultstringOf(401, `<p>ApiKey with key_hash=${hash} not found.</p>`)).not.toContain(hash)
   })
 
-  it("keeps at most 500 characters of st2's faultstring", () => {
-    const e = errorFromResponse({ ...base, status: 400, body: fault("f".repeat(100_000)) })
-    expect(e._tag === "St2BadRequest" && e.faultstring.length).toBe(501)
+  it("keeps at most 501 characters of st2's faultstring: its start and its end", () => {
+    const e = errorFromResponse({
+      ...base,
+      status: 400,
+      body: fault(`Command "${"f".repeat(100_000)}" matched no patterns`),
+    })
+    const f = e._tag === "St2BadRequest" ? e.faultstring : ""
+    expect(f.length).toBe(501)
+    expect(f).toMatch(/^Command "f+…f+" matched no patterns$/)
   })
 
   it("summarises bodies that are not st2's JSON", () => {
