@@ -29,6 +29,7 @@ export const loginFailureOf = (e: St2Error): LoginFailure => {
     case "St2Unavailable":
     case "St2Timeout":
     case "St2UndecodableBody":
+    case "St2ResponseTooLarge":
       return { _tag: "LoginFailure", kind: "unavailable", detail }
   }
 }

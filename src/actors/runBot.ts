@@ -38,7 +38,7 @@ import { St2ClientLive } from "../st2/St2Client.ts"
 import { BotCredential } from "../st2/St2Credential.ts"
 import { makeDispatcher } from "../st2/St2Endpoints.ts"
 import { fastAnnouncement } from "../st2/fast/fastAnnouncement.ts"
-import { Announcement, announcementEvent } from "../st2/streamAnnouncement.ts"
+import { Announcement, announcementEvent, announcementProblems } from "../st2/streamAnnouncement.ts"
 import { makeWebServer } from "../web/WebServer.ts"
 import { adapterActorLogic } from "./adapterConnectionLogic.ts"
 import { aliasSyncLogic } from "./aliasSyncLogic.ts"
@@ -107,7 +107,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
   Effect.gen(function* () {
     const { config } = options
     const st2 = config.stackstorm
-    const endpoints = st2Endpoints(config)
+    const endpoints = { ...st2Endpoints(config), maxResponseBytes: config.limits.maxResponseBytes }
     const adapterNames = options.adapters.map((a) => a.name)
     const duplicate = adapterNames.find((n, i) => adapterNames.indexOf(n) !== i)
     if (duplicate !== undefined)
@@ -220,14 +220,21 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
           if (event !== ourEvent) continue
           const announcement = decodeAnnouncement(data)
           if (Either.isLeft(announcement)) {
+            // Which fields are wrong at warning; Schema's message, which quotes the data, at debug.
             logs.push(
               Effect.logWarning("announcement skipped: its data is not an announcement").pipe(
-                Effect.annotateLogs({
-                  event,
-                  detail: ParseResult.TreeFormatter.formatErrorSync(announcement.left),
-                }),
+                Effect.annotateLogs({ event, problems: announcementProblems(announcement.left) }),
               ),
             )
+            if (debug._tag === "Some")
+              logs.push(
+                Effect.logDebug("undecodable announcement").pipe(
+                  Effect.annotateLogs({
+                    event,
+                    detail: ParseResult.TreeFormatter.formatErrorSync(announcement.left),
+                  }),
+                ),
+              )
             continue
           }
           const payload = announcement.right.payload
@@ -264,6 +271,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
       streamUrl: st2.streamUrl,
       dispatcher: streamDispatcher,
       events: [ourEvent],
+      maxEventBytes: config.limits.maxResponseBytes,
     }).provide({
       actions: {
         forwardEvents: ({ event }) => {
@@ -418,7 +426,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
                 ...(options.credentialTimings === undefined ? {} : { timings: options.credentialTimings }),
               },
               aliasSync: { refreshIntervalMs: st2.timerUpdateSeconds * 1000 },
-              stream: {},
+              stream: { silenceLimitMs: config.limits.streamSilenceMs },
             },
             authMode: st2.rbacAuth._tag,
             sessionIdleMs: options.sessionIdleMs ?? 10 * 60_000,
@@ -544,6 +552,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
         host: config.web.host,
         port: config.web.port,
         webhookSecret: config.web.webhookSecret,
+        maxRequestBytes: config.limits.maxRequestBytes,
         deliver: (d) => deliver(d).pipe(Effect.provide(context)),
         health: () => health(root, inFlight()),
       })

@@ -25,7 +25,6 @@ import {
   type InspectionEvent,
 } from "xstate"
 import {
-  BYTES_INTERVAL_MS,
   type ConnectionInput,
   type RefreshCredentialInput,
   type StreamFailure,
@@ -36,8 +35,13 @@ import {
 } from "../machines/streamMachine.ts"
 import { BotCredential } from "../st2/St2Credential.ts"
 import { makeDispatcher, type St2Endpoints } from "../st2/St2Endpoints.ts"
-import { openStream, type StreamItem } from "../st2/St2Stream.ts"
-import { Announcement, announcementEvent, announcementRoute } from "../st2/streamAnnouncement.ts"
+import { openStream, type StreamItem, type StreamRequest } from "../st2/St2Stream.ts"
+import {
+  Announcement,
+  announcementEvent,
+  announcementProblems,
+  announcementRoute,
+} from "../st2/streamAnnouncement.ts"
 
 export interface StreamOptions {
   readonly endpoints: Pick<St2Endpoints, "streamUrl" | "verifyCert" | "caCert">
@@ -53,6 +57,14 @@ export interface StreamOptions {
   readonly random?: (() => number) | undefined
   /** The machine's clock for its delays (XState's `clock` option); default: real time. */
   readonly clock?: ActorOptions<StreamMachine>["clock"] | undefined
+  /** `limits.stream_silence` in ms: no byte for this long and the connection is dead (default 35 s). */
+  readonly silenceLimitMs?: number | undefined
+  /** `limits.max_response_bytes`: the largest event (or line) read (default 16 MiB). */
+  readonly maxEventBytes?: number | undefined
+  /** Bounds of opening the stream (`openStream`'s defaults: 10 s, 30 s, 5 s). */
+  readonly connectTimeoutMs?: number | undefined
+  readonly headersTimeoutMs?: number | undefined
+  readonly errorBodyTimeoutMs?: number | undefined
 }
 
 /** Any event read from the stream, after the machine dispatched it. */
@@ -91,7 +103,15 @@ export const describeStreamFailure = (f: StreamFailure | undefined): string => {
     case "St2Unavailable":
       return `unreachable: ${f.cause}`
     case "St2Timeout":
-      return `timed out after ${f.timeoutMs} ms`
+      return f.phase === "connect"
+        ? `could not connect within ${f.timeoutMs} ms`
+        : f.phase === "headers"
+          ? `no answer headers within ${f.timeoutMs} ms`
+          : `timed out after ${f.timeoutMs} ms`
+    case "St2ResponseTooLarge":
+      return f.part === "event"
+        ? `an event (or line) over ${f.limitBytes} bytes (limits.max_response_bytes)`
+        : `HTTP ${f.status} with a body over ${f.limitBytes} bytes (limits.max_response_bytes)`
     case "St2UndecodableBody":
       return `not an event stream: ${f.detail}`
     case "CredentialUnavailable":
@@ -119,23 +139,20 @@ const defectMessage = (cause: Cause.Cause<unknown>): string => {
  */
 export const streamActorLogic = (
   runtime: Runtime.Runtime<BotCredential>,
-  request: {
-    readonly streamUrl: string
-    readonly dispatcher: St2Transport
-    readonly events: ReadonlyArray<string>
-  },
+  request: Omit<StreamRequest, "credential">,
   fibers: Set<Fiber.RuntimeFiber<unknown, unknown>> = new Set(),
 ): StreamMachine =>
   streamMachine.provide({
     actors: {
-      connection: fromCallback<StreamMachineEvent, ConnectionInput>(({ sendBack }) => {
+      connection: fromCallback<StreamMachineEvent, ConnectionInput>(({ sendBack, input }) => {
         // The machine may stop this child while the fiber is between two sends.
         let active = true
         const send = (event: StreamMachineEvent) => {
           if (active) sendBack(event)
         }
-        // One EVENTS per read (its events in order) and at most one BYTES per BYTES_INTERVAL_MS:
+        // One EVENTS per read (its events in order) and at most one BYTES per `bytesIntervalMs`:
         // per-item transitions cost more than the items themselves at thousands per second.
+        const bytesEvery = input.bytesIntervalMs
         let lastBytesAt = Number.NEGATIVE_INFINITY
         const onChunk = (items: Chunk.Chunk<StreamItem>): Effect.Effect<void> => {
           const events: Array<StreamEvent> = []
@@ -148,20 +165,26 @@ export const streamActorLogic = (
           }
           if (bytes) {
             const now = performance.now()
-            if (now - lastBytesAt >= BYTES_INTERVAL_MS) {
+            if (now - lastBytesAt >= bytesEvery) {
               lastBytesAt = now
               send({ type: "BYTES" })
             }
           }
           if (events.length > 0) send({ type: "EVENTS", events })
           if (malformed.length === 0) return Effect.void
+          // The data, and the JSON parser's message (which quotes it), only at debug.
           return Effect.forEach(malformed, (item) =>
             Effect.logWarning("stream event with malformed data skipped").pipe(
-              Effect.annotateLogs({
-                event: item.event,
-                detail: item.detail,
-                data: item.raw.length > 200 ? `${item.raw.slice(0, 200)}…` : item.raw,
-              }),
+              Effect.annotateLogs({ event: item.event, characters: item.raw.length }),
+              Effect.zipRight(
+                Effect.logDebug("malformed stream event data").pipe(
+                  Effect.annotateLogs({
+                    event: item.event,
+                    detail: item.detail,
+                    data: item.raw.length > 200 ? `${item.raw.slice(0, 200)}…` : item.raw,
+                  }),
+                ),
+              ),
             ),
           )
         }
@@ -187,6 +210,12 @@ export const streamActorLogic = (
                   if (Exit.isSuccess(exit)) return send({ type: "CLOSED" })
                   if (Cause.isInterruptedOnly(exit.cause)) return
                   const failure = Cause.failureOption(exit.cause)
+                  if (failure._tag === "Some" && failure.value._tag === "St2ResponseTooLarge")
+                    Runtime.runSync(runtime)(
+                      Effect.logWarning(
+                        `stream closed: StackStorm sent an event (or line) larger than limits.max_response_bytes (${failure.value.limitBytes} bytes); reconnecting`,
+                      ),
+                    )
                   return send({
                     type: "FAILED",
                     credential,
@@ -315,8 +344,14 @@ export const makeSt2EventStream = (
         if (announcementRoute(event) === undefined) return
         const decoded = decode(data)
         if (Either.isLeft(decoded)) {
+          // Which fields are wrong at warning; Schema's message, which quotes the data, at debug.
           return yield* Effect.logWarning("announcement skipped: its data is not an announcement").pipe(
-            Effect.annotateLogs({ detail: ParseResult.TreeFormatter.formatErrorSync(decoded.left) }),
+            Effect.annotateLogs({ problems: announcementProblems(decoded.left) }),
+            Effect.zipRight(
+              Effect.logDebug("undecodable announcement").pipe(
+                Effect.annotateLogs({ detail: ParseResult.TreeFormatter.formatErrorSync(decoded.left) }),
+              ),
+            ),
           )
         }
         if (subscribers === 0) {
@@ -332,14 +367,22 @@ export const makeSt2EventStream = (
     const fibers = new Set<Fiber.RuntimeFiber<unknown, unknown>>()
     const logic = streamActorLogic(
       runtime,
-      { streamUrl: options.endpoints.streamUrl, dispatcher, events },
+      {
+        streamUrl: options.endpoints.streamUrl,
+        dispatcher,
+        events,
+        maxEventBytes: options.maxEventBytes,
+        connectTimeoutMs: options.connectTimeoutMs,
+        headersTimeoutMs: options.headersTimeoutMs,
+        errorBodyTimeoutMs: options.errorBodyTimeoutMs,
+      },
       fibers,
     )
     const actor = yield* Effect.acquireRelease(
       Effect.sync(() => {
         const a = createActor(logic, {
           id: "stream",
-          input: { random: options.random },
+          input: { random: options.random, silenceLimitMs: options.silenceLimitMs },
           ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
           ...(options.clock === undefined ? {} : { clock: options.clock }),
         })

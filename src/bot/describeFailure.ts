@@ -32,5 +32,7 @@ export const describeFailure = (error: St2Error | CredentialUnavailable): string
         : "stormbot cannot log in to StackStorm right now; your command was not run."
     case "St2UndecodableBody":
       return "StackStorm answered in a way stormbot did not understand; the command may have run: check StackStorm's execution history."
+    case "St2ResponseTooLarge":
+      return `StackStorm's answer was larger than stormbot reads (limits.max_response_bytes: ${error.limitBytes} bytes), so it was not read; the command may have run: check StackStorm's execution history.`
   }
 }

@@ -6,7 +6,7 @@ import type { St2Error } from "../st2/St2Error.ts"
  * The st2 event-stream connection as states. Pure: the actor layer (src/actors/streamActor.ts)
  * provides the two children that do I/O:
  * - `connection` (a callback actor): opens the stream with the bot's credential and sends back
- *   OPENED, then BYTES (liveness, at most one per `BYTES_INTERVAL_MS`) and EVENTS (the events
+ *   OPENED, then BYTES (liveness, at most one per `bytesIntervalMs` of its input) and EVENTS (the events
  *   parsed from one read, in order) as they arrive, and at the end exactly one CLOSED or FAILED.
  * - `refreshCredential` (a promise actor): reports the rejected credential to the credential
  *   actor and waits for a fresh one.
@@ -18,13 +18,22 @@ import type { St2Error } from "../st2/St2Error.ts"
 export const FIRST_RETRY_MS = 500
 /** No reconnect waits longer than this. */
 export const MAX_RETRY_MS = 5_000
-/** st2 sends a heartbeat every 25 s of silence; this long without a byte means the connection is dead. */
-export const SILENCE_LIMIT_MS = 60_000
 /**
- * The connection child reports bytes at most this often: the silence limit is a minute, and a
- * transition (and timer reset) per chunk cost more than the chunk's events at thousands per second.
+ * st2 sends a heartbeat every 25 s of silence; this long without a byte means the connection is
+ * dead (`limits.stream_silence`'s default: one heartbeat late by 10 s). The input's
+ * `silenceLimitMs` replaces it.
+ */
+export const DEFAULT_SILENCE_LIMIT_MS = 35_000
+/**
+ * The connection child reports bytes at most this often (a transition, and timer reset, per chunk
+ * cost more than the chunk's events at thousands per second), or a quarter of the silence limit
+ * when that is shorter, so the reports always come well within the limit.
  */
 export const BYTES_INTERVAL_MS = 1_000
+
+/** How often the connection child reports bytes under `silenceLimitMs`. */
+export const bytesIntervalMs = (silenceLimitMs: number): number =>
+  Math.min(BYTES_INTERVAL_MS, Math.max(1, Math.floor(silenceLimitMs / 4)))
 /** A connection open this long resets the backoff. */
 export const HEALTHY_PERIOD_MS = 60_000
 /** The longest wait for a fresh credential after a 401 before trying again anyway. */
@@ -44,7 +53,7 @@ export const reconnectDelayMs = (attempt: number, random: number): number => {
 export interface StreamEnded {
   readonly _tag: "StreamEnded"
 }
-/** Nothing arrived for `SILENCE_LIMIT_MS`, while opening or while open. */
+/** Nothing arrived for the silence limit (`silentMs`), while opening or while open. */
 export interface StreamSilent {
   readonly _tag: "StreamSilent"
   readonly phase: "connecting" | "connected"
@@ -93,6 +102,7 @@ export const classifyStreamFailure = (failure: StreamFailure): StreamRecovery =>
     case "St2Unavailable":
     case "St2Timeout":
     case "St2UndecodableBody":
+    case "St2ResponseTooLarge":
     case "CredentialUnavailable":
     case "StreamEnded":
     case "StreamSilent":
@@ -143,14 +153,20 @@ export interface StreamMachineContext {
   readonly eventsReceived: number
   /** Jitter source in [0, 1); `Math.random` unless the input says otherwise (tests pin it). */
   readonly random: () => number
+  /** Longest silence (no byte) before the connection counts as dead, connecting or connected. */
+  readonly silenceLimitMs: number
 }
 
 export interface StreamMachineInput {
   readonly random?: (() => number) | undefined
+  /** `limits.stream_silence` in ms; default `DEFAULT_SILENCE_LIMIT_MS` (35 s). */
+  readonly silenceLimitMs?: number | undefined
 }
 
 export interface ConnectionInput {
   readonly attempt: number
+  /** Report BYTES at most this often (`bytesIntervalMs(silenceLimitMs)`). */
+  readonly bytesIntervalMs: number
 }
 export interface RefreshCredentialInput {
   readonly credential: St2Credential | undefined
@@ -185,7 +201,7 @@ export const streamMachine = setup({
   },
   delays: {
     reconnectDelay: ({ context }) => context.retryDelayMs,
-    silenceLimit: SILENCE_LIMIT_MS,
+    silenceLimit: ({ context }) => context.silenceLimitMs,
     healthyPeriod: HEALTHY_PERIOD_MS,
     credentialWait: CREDENTIAL_WAIT_MS,
   },
@@ -226,6 +242,7 @@ export const streamMachine = setup({
     rejectedCredential: undefined,
     eventsReceived: 0,
     random: input?.random ?? Math.random,
+    silenceLimitMs: input?.silenceLimitMs ?? DEFAULT_SILENCE_LIMIT_MS,
   }),
   // At the root, so that no state can meet a stop it does not expect.
   on: { STOP: ".stopped" },
@@ -235,7 +252,10 @@ export const streamMachine = setup({
       invoke: {
         id: "connection",
         src: "connection",
-        input: ({ context }) => ({ attempt: context.attempt }),
+        input: ({ context }) => ({
+          attempt: context.attempt,
+          bytesIntervalMs: bytesIntervalMs(context.silenceLimitMs),
+        }),
       },
       initial: "connecting",
       on: {
@@ -267,7 +287,9 @@ export const streamMachine = setup({
               target: "#stream.reconnecting",
               actions: {
                 type: "recordFailure",
-                params: { error: { _tag: "StreamSilent", phase: "connecting", silentMs: SILENCE_LIMIT_MS } },
+                params: ({ context }) => ({
+                  error: { _tag: "StreamSilent", phase: "connecting", silentMs: context.silenceLimitMs },
+                }),
               },
             },
           },
@@ -284,9 +306,9 @@ export const streamMachine = setup({
                   target: "#stream.reconnecting",
                   actions: {
                     type: "recordFailure",
-                    params: {
-                      error: { _tag: "StreamSilent", phase: "connected", silentMs: SILENCE_LIMIT_MS },
-                    },
+                    params: ({ context }) => ({
+                      error: { _tag: "StreamSilent", phase: "connected", silentMs: context.silenceLimitMs },
+                    }),
                   },
                 },
               },

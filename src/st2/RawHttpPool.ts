@@ -12,6 +12,10 @@ import type { St2Call, St2RawAnswer, St2Send, St2Tls } from "./St2Transport.ts"
  * `Content-Length`, `Transfer-Encoding: chunked` (extensions and trailers skipped) or the end of
  * the connection; 1xx interim answers skipped; no body for HEAD, 204 and 304. No automatic retry
  * (a POST may have run): a connection closed before the answer fails the exchange.
+ *
+ * Bounded: a head over 64 KiB, and a body over `maxBodyBytes` (a declared `Content-Length` before
+ * any of it is read; a chunked or close-delimited body as soon as it passes the limit), fail the
+ * exchange and destroy the connection, so a hostile or broken server cannot make it buffer more.
  */
 export interface RawHttpPool {
   /**
@@ -31,7 +35,32 @@ export interface RawHttpPoolOptions {
   readonly maxSockets: number
   /** Longest silence on a running exchange's connection before it fails with `ETIMEDOUT`; 0: none. */
   readonly idleTimeoutMs: number
+  /**
+   * Largest body read (chunk framing included), default `DEFAULT_MAX_RESPONSE_BYTES`; a larger
+   * one fails with a `ResponseTooLargeError` (`ST2_RESPONSE_TOO_LARGE`).
+   */
+  readonly maxBodyBytes?: number | undefined
 }
+
+/** `limits.max_response_bytes`' default: 16 MiB, far above any answer st2 gives a bot. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+
+/** `code` of the failure of an answer over the body limit. */
+export const RESPONSE_TOO_LARGE = "ST2_RESPONSE_TOO_LARGE"
+
+/** An answer over the limit: what `St2Http` turns into `St2ResponseTooLarge`. No byte of the body. */
+export interface ResponseTooLargeError extends Error {
+  readonly code: typeof RESPONSE_TOO_LARGE
+  readonly limitBytes: number
+  readonly status: number
+  /** The `Content-Length` that was refused before reading, when there was one. */
+  readonly declaredBytes: number | undefined
+  /** The answer's `X-Request-ID`. */
+  readonly requestId: string | undefined
+}
+
+export const isResponseTooLarge = (e: unknown): e is ResponseTooLargeError =>
+  e instanceof Error && (e as { code?: unknown }).code === RESPONSE_TOO_LARGE
 
 /** The failure of every exchange refused or cut by a closed pool. */
 export const clientClosedError = (): Error =>
@@ -51,6 +80,9 @@ const MAX_HEADER_BYTES = 64 * 1024
 
 /** Longest chunk-size line (size and extensions). */
 const MAX_CHUNK_LINE_BYTES = 4096
+
+/** 1xx interim answers skipped before one exchange's answer; more is a server talking in circles. */
+const MAX_INTERIM_ANSWERS = 16
 
 const errorWithCode = (message: string, code: string): Error => Object.assign(new Error(message), { code })
 
@@ -144,6 +176,10 @@ class Conn {
   remaining = 0
   /** Bytes read in the trailer block so far. */
   trailerBytes = 0
+  /** Bytes of the body read so far, chunk framing included (bounded by the pool's `maxBodyBytes`). */
+  bodyBytes = 0
+  /** 1xx answers skipped so far. */
+  interim = 0
   reusable = false
   /** The body's first piece, and all of them once there are several (decoded together at the end). */
   first: Buffer | undefined = undefined
@@ -162,6 +198,8 @@ class Conn {
     this.first = undefined
     this.parts = undefined
     this.trailerBytes = 0
+    this.bodyBytes = 0
+    this.interim = 0
   }
 
   addBody(piece: Buffer): void {
@@ -224,6 +262,22 @@ const formatRequest = (url: URL, request: St2Send): string | Buffer | Error => {
   return body === undefined ? bytes : Buffer.concat([bytes, Buffer.from(body, "utf8")])
 }
 
+const tooLarge = (conn: Conn, limitBytes: number, declaredBytes?: number): ResponseTooLargeError =>
+  Object.assign(
+    new Error(
+      declaredBytes === undefined
+        ? `StackStorm's answer is larger than ${limitBytes} bytes`
+        : `StackStorm's answer declares ${declaredBytes} bytes, more than ${limitBytes}`,
+    ),
+    {
+      code: RESPONSE_TOO_LARGE,
+      limitBytes,
+      status: conn.status,
+      declaredBytes,
+      requestId: conn.headers["x-request-id"],
+    } as const,
+  )
+
 const invalidChar = (name: string): Error =>
   errorWithCode(`Invalid character in header content [${JSON.stringify(name)}]`, "ERR_INVALID_CHAR")
 
@@ -250,7 +304,7 @@ const INTERIM = -2
  * Sets the connection's status, headers, keep-alive and body framing; returns the next phase,
  * `NO_BODY`, `INTERIM` (a 1xx to skip) or why the head is refused.
  */
-const parseHead = (conn: Conn, text: string, isHead: boolean): number | Error => {
+const parseHead = (conn: Conn, text: string, isHead: boolean, limit: number): number | Error => {
   const lines = text.split("\r\n")
   const m = STATUS_LINE.exec(lines[0] ?? "")
   if (m === null) return malformed("bad status line")
@@ -269,7 +323,12 @@ const parseHead = (conn: Conn, text: string, isHead: boolean): number | Error =>
     const prev = headers[lower]
     headers[lower] = prev === undefined ? value : `${prev}, ${value}`
   }
-  if (status < 200) return status === 101 ? malformed("101 Switching Protocols, never asked for") : INTERIM
+  if (status < 200) {
+    if (status === 101) return malformed("101 Switching Protocols, never asked for")
+    return ++conn.interim > MAX_INTERIM_ANSWERS
+      ? malformed(`more than ${MAX_INTERIM_ANSWERS} 1xx answers`)
+      : INTERIM
+  }
   conn.status = status
   conn.headers = headers
   const keepAlive =
@@ -306,6 +365,7 @@ const parseHead = (conn: Conn, text: string, isHead: boolean): number | Error =>
     length = CONTENT_LENGTH.test(values[0] ?? "") ? Number(values[0]) : Number.NaN
   } else length = CONTENT_LENGTH.test(cl) ? Number(cl) : Number.NaN
   if (Number.isNaN(length)) return malformed("bad Content-Length")
+  if (length > limit) return tooLarge(conn, limit, length)
   conn.reusable = keepAlive
   conn.remaining = length
   return length === 0 ? NO_BODY : LENGTH_BODY
@@ -328,7 +388,7 @@ const complete = (conn: Conn, b: Buffer, p: number): number => {
  * Consumes `b` (the unconsumed bytes of the answer) into the connection's parse: `NEED_MORE`,
  * `COMPLETE`, or why the answer is refused.
  */
-const parse = (conn: Conn, b: Buffer, isHead: boolean): number | Error => {
+const parse = (conn: Conn, b: Buffer, isHead: boolean, limit: number): number | Error => {
   let p = 0
   for (;;) {
     switch (conn.phase) {
@@ -341,7 +401,7 @@ const parse = (conn: Conn, b: Buffer, isHead: boolean): number | Error => {
         }
         if (end + 4 - p > MAX_HEADER_BYTES) return malformed(`header block over ${MAX_HEADER_BYTES} bytes`)
         conn.scanFrom = 0
-        const next = parseHead(conn, b.toString("latin1", p, end), isHead)
+        const next = parseHead(conn, b.toString("latin1", p, end), isHead, limit)
         p = end + 4
         if (typeof next !== "number") return next
         if (next === INTERIM) continue
@@ -368,11 +428,14 @@ const parse = (conn: Conn, b: Buffer, isHead: boolean): number | Error => {
           return keep(conn, b, p)
         }
         const line = b.toString("latin1", p, end)
+        conn.bodyBytes += end + 2 - p
         p = end + 2
         const semi = line.indexOf(";")
         const size = (semi < 0 ? line : line.slice(0, semi)).trim()
         if (!CHUNK_SIZE.test(size)) return malformed("bad chunk size")
         conn.remaining = Number.parseInt(size, 16)
+        // A chunk that would take the body past the limit fails before any of it is read.
+        if (conn.bodyBytes + conn.remaining > limit) return tooLarge(conn, limit)
         conn.phase = conn.remaining === 0 ? TRAILERS : CHUNK_DATA
         continue
       }
@@ -381,6 +444,7 @@ const parse = (conn: Conn, b: Buffer, isHead: boolean): number | Error => {
         if (avail === 0) return keep(conn, b, p)
         const take = Math.min(avail, conn.remaining)
         conn.addBody(p === 0 && take === b.length ? b : b.subarray(p, p + take))
+        conn.bodyBytes += take
         p += take
         conn.remaining -= take
         if (conn.remaining > 0) return keep(conn, b, p)
@@ -390,6 +454,7 @@ const parse = (conn: Conn, b: Buffer, isHead: boolean): number | Error => {
       case CHUNK_DATA_END: {
         if (b.length - p < 2) return keep(conn, b, p)
         if (b[p] !== 13 || b[p + 1] !== 10) return malformed("chunk data not followed by CRLF")
+        conn.bodyBytes += 2
         p += 2
         conn.phase = CHUNK_SIZE_LINE
         continue
@@ -409,7 +474,9 @@ const parse = (conn: Conn, b: Buffer, isHead: boolean): number | Error => {
         continue
       }
       default: {
-        // UNTIL_CLOSE: everything until the server closes.
+        // UNTIL_CLOSE: everything until the server closes, up to the limit.
+        conn.bodyBytes += b.length - p
+        if (conn.bodyBytes > limit) return tooLarge(conn, limit)
         conn.addBody(p === 0 ? b : b.subarray(p))
         return NEED_MORE
       }
@@ -419,6 +486,7 @@ const parse = (conn: Conn, b: Buffer, isHead: boolean): number | Error => {
 
 export const makeRawHttpPool = (tlsOptions: St2Tls, options: RawHttpPoolOptions): RawHttpPool => {
   const { maxSockets, idleTimeoutMs } = options
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_RESPONSE_BYTES
   const origins = new Map<string, Origin>()
   // One secure context for every connection of this pool: the CA, certificate and key are parsed
   // once, not per connection, and they are this pool's only (never the process's defaults).
@@ -687,7 +755,7 @@ export const makeRawHttpPool = (tlsOptions: St2Tls, options: RawHttpPoolOptions)
     }
     let outcome: number | Error
     try {
-      outcome = parse(conn, bytes, conn.ex.isHead)
+      outcome = parse(conn, bytes, conn.ex.isHead, maxBodyBytes)
     } catch (e) {
       outcome = e instanceof Error ? e : new Error(String(e))
     }

@@ -126,10 +126,16 @@ const basicHeader = (b: BasicCredentials): Record<string, string> => ({
 
 const decodeAlias = Schema.decodeUnknownEither(ActionAlias)
 
+/**
+ * An alias that did not decode: its ref and Schema's full message (an alias is the operator's own
+ * definition, and the message says what to fix in it), at most 500 characters of it.
+ */
 const skippedOf = (raw: unknown, error: ParseResult.ParseError): SkippedAlias => {
   const r = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {}
-  const ref = typeof r.pack === "string" && typeof r.name === "string" ? `${r.pack}.${r.name}` : undefined
-  return { ref, detail: ParseResult.TreeFormatter.formatErrorSync(error) }
+  const ref =
+    typeof r.pack === "string" && typeof r.name === "string" ? `${r.pack}.${r.name}`.slice(0, 200) : undefined
+  const detail = ParseResult.TreeFormatter.formatErrorSync(error)
+  return { ref, detail: detail.length > 500 ? `${detail.slice(0, 500)}…` : detail }
 }
 
 /**
@@ -299,7 +305,7 @@ export const St2ClientLive = (endpoints: St2Endpoints): Layer.Layer<St2Client> =
   Layer.scoped(
     St2Client,
     Effect.acquireRelease(
-      Effect.sync(() => makeDispatcher(endpoints)),
+      Effect.sync(() => makeDispatcher(endpoints, { maxResponseBytes: endpoints.maxResponseBytes })),
       (dispatcher) =>
         Effect.promise(() => dispatcher.close()).pipe(
           Effect.timeout(`${closeGraceMs} millis`),

@@ -23,17 +23,27 @@ export interface St2Endpoints {
   readonly clientKey?: Redacted.Redacted<string> | undefined
   /** Timeout of every non-stream request. */
   readonly requestTimeoutMs: number
+  /**
+   * Largest answer body read (`limits.max_response_bytes`; default 16 MiB): by every call, and by
+   * the stream for one event.
+   */
+  readonly maxResponseBytes?: number | undefined
 }
 
 /**
  * The connections of one client (`St2Transport`: keep-alive, a bounded pool), carrying the TLS
  * choices of `endpoints`. `bodyTimeoutMs`: longest silence on a request's socket; 0 or absent
  * means none (requests have their own timer; the stream machine owns the stream's liveness).
+ * `maxResponseBytes`: largest body a call reads (default 16 MiB).
  * Close it with `close()` (waits for requests in flight) or `destroy()`.
  */
 export const makeDispatcher = (
   endpoints: Pick<St2Endpoints, "verifyCert" | "caCert" | "clientCert" | "clientKey">,
-  options: { readonly bodyTimeoutMs?: number; readonly maxSockets?: number } = {},
+  options: {
+    readonly bodyTimeoutMs?: number
+    readonly maxSockets?: number
+    readonly maxResponseBytes?: number | undefined
+  } = {},
 ): St2Transport =>
   makeSt2Transport(
     {
@@ -42,5 +52,9 @@ export const makeDispatcher = (
       cert: endpoints.clientCert,
       key: endpoints.clientKey === undefined ? undefined : Redacted.value(endpoints.clientKey),
     },
-    { idleTimeoutMs: options.bodyTimeoutMs, maxSockets: options.maxSockets },
+    {
+      idleTimeoutMs: options.bodyTimeoutMs,
+      maxSockets: options.maxSockets,
+      maxResponseBytes: options.maxResponseBytes,
+    },
   )

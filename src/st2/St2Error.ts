@@ -38,10 +38,31 @@ export class St2Conflict extends Data.TaggedError("St2Conflict")<
 export class St2ServerError extends Data.TaggedError("St2ServerError")<Http> {}
 /** No HTTP answer: connection refused or reset, DNS failure, TLS failure. */
 export class St2Unavailable extends Data.TaggedError("St2Unavailable")<Common & { readonly cause: string }> {}
-export class St2Timeout extends Data.TaggedError("St2Timeout")<Common & { readonly timeoutMs: number }> {}
+/**
+ * No (complete) answer in time. `phase`: what was still awaited, when it is not the whole request:
+ * the connection (`connect`) or the status line and headers (`headers`) of the stream's request.
+ */
+export class St2Timeout extends Data.TaggedError("St2Timeout")<
+  Common & { readonly timeoutMs: number; readonly phase?: "connect" | "headers" | undefined }
+> {}
 /** A 2xx answer whose body is not what the contract says. */
 export class St2UndecodableBody extends Data.TaggedError("St2UndecodableBody")<
   Common & { readonly status: number; readonly detail: string }
+> {}
+
+/**
+ * An answer larger than stormbot reads (`limits.max_response_bytes`): a declared `Content-Length`
+ * over the limit (`declaredBytes`, refused before reading), a body that passed it while read
+ * (`part: "body"`), or one event of the stream (or one line) that did (`part: "event"`). The
+ * connection is closed, never reused. Carries no byte of the body.
+ */
+export class St2ResponseTooLarge extends Data.TaggedError("St2ResponseTooLarge")<
+  Common & {
+    readonly status: number
+    readonly limitBytes: number
+    readonly declaredBytes?: number | undefined
+    readonly part: "body" | "event"
+  }
 > {}
 
 export type St2Error =
@@ -54,6 +75,7 @@ export type St2Error =
   | St2Unavailable
   | St2Timeout
   | St2UndecodableBody
+  | St2ResponseTooLarge
 
 /** Failures worth retrying later: st2 (or the way to it) is down or slow, not wrong. */
 export const isTransient = (e: St2Error): boolean =>
@@ -76,7 +98,13 @@ export const describeSt2Error = (e: St2Error): string => {
     case "St2Unavailable":
       return `StackStorm is unreachable at ${where}: ${e.cause}${rid}`
     case "St2Timeout":
-      return `StackStorm did not answer ${where} within ${e.timeoutMs} ms${rid}`
+      return e.phase === "connect"
+        ? `could not connect to StackStorm for ${where} within ${e.timeoutMs} ms${rid}`
+        : e.phase === "headers"
+          ? `StackStorm sent no answer headers to ${where} within ${e.timeoutMs} ms${rid}`
+          : `StackStorm did not answer ${where} within ${e.timeoutMs} ms${rid}`
+    case "St2ResponseTooLarge":
+      return `${describeTooLarge(e, where)}${rid}`
     case "St2UndecodableBody":
       return `StackStorm answered ${where} with HTTP ${e.status} and a body stormbot cannot read: ${e.detail}${rid}`
     case "St2Unauthorized":
@@ -84,4 +112,14 @@ export const describeSt2Error = (e: St2Error): string => {
     default:
       return `StackStorm answered ${where} with HTTP ${e.status}: ${e.faultstring}${rid}`
   }
+}
+
+/** What was too large, and the setting that bounds it. */
+const describeTooLarge = (e: St2ResponseTooLarge, where: string): string => {
+  const limit = `${e.limitBytes} bytes (limits.max_response_bytes)`
+  if (e.part === "event")
+    return `StackStorm's stream at ${where} sent an event (or line) larger than ${limit}; the connection was closed`
+  if (e.declaredBytes !== undefined)
+    return `StackStorm's answer to ${where} (HTTP ${e.status}) declared ${e.declaredBytes} bytes, more than ${limit}; it was not read`
+  return `StackStorm's answer to ${where} (HTTP ${e.status}) was larger than ${limit}; the rest was not read`
 }

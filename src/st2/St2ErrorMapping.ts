@@ -23,10 +23,26 @@ export const unauthorizedReason = (faultstring: string): UnauthorizedReason => {
 
 /** At most this much of a non-JSON error body is kept (an nginx HTML page, say). */
 const maxSnippet = 200
+/**
+ * At most about this much of st2's own faultstring is kept (a server could send megabytes of
+ * one): its start and its end, the middle elided, since st2 quotes the command in the middle
+ * (`Command "..." matched no patterns`) and callers read the end.
+ */
+const maxFaultstring = 500
+const elideMiddle = (text: string): string =>
+  text.length <= maxFaultstring ? text : `${text.slice(0, 300)}…${text.slice(-200)}`
 
 /**
- * The faultstring of an error body: st2's `{"faultstring": ...}`, or a short, single-line
- * snippet of whatever else came back (nginx answers some errors with HTML).
+ * st2's 401 for an unknown API key quotes the key's SHA-512 (`ApiKey with key_hash=<hex> not
+ * found.`): a credential's fingerprint, kept out of every error, log line and chat answer.
+ */
+export const redactKeyHash = (text: string): string =>
+  text.replace(/key_hash=[0-9A-Za-z+/=_-]+/g, "key_hash=<redacted>")
+
+/**
+ * The faultstring of an error body: st2's `{"faultstring": ...}` (at most ~500 characters), or a
+ * short, single-line snippet of whatever else came back (nginx answers some errors with HTML).
+ * Key hashes are redacted either way.
  */
 export const faultstringOf = (status: number, body: string): string => {
   try {
@@ -36,15 +52,19 @@ export const faultstringOf = (status: number, body: string): string => {
       json !== null &&
       "faultstring" in json &&
       typeof json.faultstring === "string"
-    )
-      return json.faultstring
+    ) {
+      return elideMiddle(redactKeyHash(json.faultstring))
+    }
   } catch {
     // not JSON: fall through to the snippet
   }
-  const text = body
-    .replace(/<[^>]*>/g, " ")
-    .replace(/\s+/g, " ")
-    .trim()
+  const text = redactKeyHash(
+    body
+      .slice(0, 64 * 1024)
+      .replace(/<[^>]*>/g, " ")
+      .replace(/\s+/g, " ")
+      .trim(),
+  )
   if (text === "") return `HTTP ${status} with an empty body`
   return text.length > maxSnippet ? `${text.slice(0, maxSnippet)}…` : text
 }

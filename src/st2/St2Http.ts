@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto"
 import { Effect, Either, ParseResult, Schema } from "effect"
-import { St2Timeout, St2Unavailable, St2UndecodableBody, type St2Error } from "./St2Error.ts"
+import { isResponseTooLarge } from "./RawHttpPool.ts"
+import {
+  type St2Error,
+  St2ResponseTooLarge,
+  St2Timeout,
+  St2Unavailable,
+  St2UndecodableBody,
+} from "./St2Error.ts"
 import { errorFromResponse } from "./St2ErrorMapping.ts"
 import { type St2RawAnswer, type St2Transport, socketErrorCause } from "./St2Transport.ts"
 
@@ -45,15 +52,19 @@ const redirectRefused =
 const maxDetail = 500
 
 /**
- * Describes why a body did not decode. For sensitive answers only paths and issue kinds are
- * given, because Schema's messages quote the offending value.
+ * Describes why a body did not decode: the failing paths and what was expected, never the values
+ * (an execution's parameters or result can hold anything, and the detail reaches logs and chat):
+ * Schema's messages quote the offending value after `, actual`, which is cut. For sensitive
+ * answers (a token) only paths and issue kinds are given.
  */
 const decodeDetail = (error: ParseResult.ParseError, sensitive: boolean): string => {
-  if (sensitive) {
-    const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-    return issues.map((i) => `${i.path.length === 0 ? "(body)" : i.path.join(".")}: ${i._tag}`).join("; ")
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const seen = new Set<string>()
+  for (const i of issues) {
+    const path = i.path.length === 0 ? "(body)" : i.path.join(".")
+    seen.add(sensitive ? `${path}: ${i._tag}` : `${path}: ${i.message.replace(/,\s*actual[\s\S]*$/, "")}`)
   }
-  const text = ParseResult.TreeFormatter.formatErrorSync(error)
+  const text = [...seen].join("; ")
   return text.length > maxDetail ? `${text.slice(0, maxDetail)}…` : text
 }
 
@@ -95,7 +106,8 @@ export type St2Outcome<A> = Either.Either<St2Answer<A>, St2Error>
 /**
  * Sends one request and decodes a 2xx body with `schema`, calling `done` once with the outcome
  * (never after `abort`, which the call returns). Every request is bounded by `timeoutMs`
- * (connect, headers and body together, a turn waited in the pool's queue included). A request id
+ * (connect, headers and body together, a turn waited in the pool's queue included) and its body by
+ * the transport's `maxResponseBytes` (`St2ResponseTooLarge`). A request id
  * is sent in `X-Request-ID` (st2 echoes it), so even a timeout names one. Redirects are refused:
  * a credential header would follow them to another host.
  *
@@ -136,7 +148,20 @@ export const st2Call = <A, I>(
       onAnswer: (answer) =>
         settle(decodeAnswer(answer, sentId, common, schema, fast, req.sensitive === true)),
       onError: (e) =>
-        settle(Either.left(new St2Unavailable({ ...common, requestId: sentId, cause: socketErrorCause(e) }))),
+        settle(
+          Either.left(
+            isResponseTooLarge(e)
+              ? new St2ResponseTooLarge({
+                  ...common,
+                  requestId: e.requestId ?? sentId,
+                  status: e.status,
+                  limitBytes: e.limitBytes,
+                  declaredBytes: e.declaredBytes,
+                  part: "body",
+                })
+              : new St2Unavailable({ ...common, requestId: sentId, cause: socketErrorCause(e) }),
+          ),
+        ),
     },
   )
   if (timeoutMs < 2 ** 31)

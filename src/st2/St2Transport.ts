@@ -23,6 +23,12 @@ export interface St2TransportOptions {
    * owns the stream's liveness).
    */
   readonly idleTimeoutMs?: number | undefined
+  /**
+   * Largest answer body `exchange` reads (`limits.max_response_bytes`; default 16 MiB): a larger
+   * one fails with `ST2_RESPONSE_TOO_LARGE` and its connection is destroyed. `send` hands the
+   * body to its caller, which bounds what it reads (the stream does).
+   */
+  readonly maxResponseBytes?: number | undefined
 }
 
 /** What a request sends; `body` is the whole body, sent with its `Content-Length`. */
@@ -31,6 +37,31 @@ export interface St2Send {
   readonly headers: OutgoingHttpHeaders
   readonly body?: string | undefined
 }
+
+/**
+ * Deadlines of one `send` (the stream's request), from its start; 0 or absent: none.
+ * - `connectMs`: the connection (TCP, and TLS for https) made and the request written to it;
+ *   else the request fails with `ST2_CONNECT_TIMEOUT`.
+ * - `headersMs`: the answer's status line and headers arrived; else `ST2_HEADERS_TIMEOUT`.
+ * Both failures carry `timeoutMs`; the request and its socket are destroyed.
+ */
+export interface St2SendTimeouts {
+  readonly connectMs?: number | undefined
+  readonly headersMs?: number | undefined
+}
+
+export const CONNECT_TIMEOUT = "ST2_CONNECT_TIMEOUT"
+export const HEADERS_TIMEOUT = "ST2_HEADERS_TIMEOUT"
+
+/** A `send` deadline that passed: which one, and how long it was. */
+export interface SendTimeoutError extends Error {
+  readonly code: typeof CONNECT_TIMEOUT | typeof HEADERS_TIMEOUT
+  readonly timeoutMs: number
+}
+
+export const isSendTimeout = (e: unknown): e is SendTimeoutError =>
+  e instanceof Error &&
+  ((e as { code?: unknown }).code === CONNECT_TIMEOUT || (e as { code?: unknown }).code === HEADERS_TIMEOUT)
 
 /**
  * Callbacks of one exchange. `onResponse` is called once, when the status and headers arrived;
@@ -72,8 +103,9 @@ export interface St2Transport {
    * Starts a request (now, or when a connection of the pool is free). Returns `abort`, which
    * destroys the request and its socket, or drops it from the queue; after `abort` no callback
    * is due (one already scheduled may still run: callers ignore what comes after they settled).
+   * `timeouts` bound the connection and the wait for the answer's headers (not its body).
    */
-  readonly send: (url: URL, request: St2Send, exchange: St2Exchange) => () => void
+  readonly send: (url: URL, request: St2Send, exchange: St2Exchange, timeouts?: St2SendTimeouts) => () => void
   /**
    * A request whose whole answer is wanted (every call but the stream), sent over raw sockets
    * (`RawHttpPool`: its own pool of `maxSockets` and queue, the same TLS options); `abort` as
@@ -114,7 +146,7 @@ export const makeSt2Transport = (tls: St2Tls, options: St2TransportOptions = {})
   const maxSockets = options.maxSockets ?? DEFAULT_MAX_SOCKETS
   const idleTimeoutMs = options.idleTimeoutMs ?? 0
   const common = { keepAlive: true, maxSockets, timeout: IDLE_CONNECTION_MS, scheduling: "lifo" } as const
-  const raw = makeRawHttpPool(tls, { maxSockets, idleTimeoutMs })
+  const raw = makeRawHttpPool(tls, { maxSockets, idleTimeoutMs, maxBodyBytes: options.maxResponseBytes })
   // One agent per scheme, made on first use; the TLS options live on the https agent only.
   let httpAgent: http.Agent | undefined
   let httpsAgent: https.Agent | undefined
@@ -150,7 +182,7 @@ export const makeSt2Transport = (tls: St2Tls, options: St2TransportOptions = {})
     if (running.size === 0 && waiting.length === 0) drained?.()
   }
 
-  const send: St2Transport["send"] = (url, request, exchange) => {
+  const send: St2Transport["send"] = (url, request, exchange, timeouts = {}) => {
     if (closing) {
       let aborted = false
       queueMicrotask(() => {
@@ -191,12 +223,33 @@ export const makeSt2Transport = (tls: St2Tls, options: St2TransportOptions = {})
       }
       req = r
       running.add(r)
+      // Deadlines as plain timers, cleared by the event each waits for (or the end of the request).
+      const deadline = (ms: number | undefined, code: SendTimeoutError["code"], message: string) =>
+        ms === undefined || ms <= 0
+          ? undefined
+          : setTimeout(() => r.destroy(Object.assign(new Error(message), { code, timeoutMs: ms })), ms)
+      const connectTimer = deadline(
+        timeouts.connectMs,
+        CONNECT_TIMEOUT,
+        `could not connect to StackStorm within ${timeouts.connectMs} ms`,
+      )
+      const headersTimer = deadline(
+        timeouts.headersMs,
+        HEADERS_TIMEOUT,
+        `StackStorm sent no answer headers within ${timeouts.headersMs} ms`,
+      )
+      // 'finish': the request was handed to the connected socket (after the TLS handshake, for https).
+      if (connectTimer !== undefined) r.once("finish", () => clearTimeout(connectTimer))
       r.once("close", () => {
+        clearTimeout(connectTimer)
+        clearTimeout(headersTimer)
         running.delete(r)
         next()
       })
       r.on("error", exchange.onError)
       r.once("response", (res) => {
+        clearTimeout(connectTimer)
+        clearTimeout(headersTimer)
         res.on("error", exchange.onError)
         exchange.onResponse(res)
       })

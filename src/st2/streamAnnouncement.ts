@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import { ParseResult, Schema } from "effect"
 
 /** A field st2 sends as `null` when the action did not set it; a missing field reads as `null` too. */
 const nullable = <S extends Schema.Schema.Any>(schema: S) =>
@@ -41,3 +41,15 @@ export const announcementEvent = (route: string): string => `st2.announcement__$
 /** The route of an announcement event name, or undefined for any other event. */
 export const announcementRoute = (event: string): string | undefined =>
   event.startsWith("st2.announcement__") ? event.slice("st2.announcement__".length) : undefined
+
+/**
+ * Why data is not an announcement, for logs above debug: the failing paths and the kinds of issue
+ * (`payload.message: Type`), never the values, which are announcement data (a result's text) and
+ * Schema's own messages quote them.
+ */
+export const announcementProblems = (error: ParseResult.ParseError): string => {
+  const problems = new Set<string>()
+  for (const i of ParseResult.ArrayFormatter.formatErrorSync(error))
+    if (problems.size < 10) problems.add(`${i.path.length === 0 ? "(data)" : i.path.join(".")}: ${i._tag}`)
+  return [...problems].join("; ")
+}

@@ -31,7 +31,7 @@ const testCredential = (first: string) => {
   return { layer, reports, rotateTo: (k: string) => (next = k) }
 }
 
-/** Real timers, but backoff waits (≤ 5 s) run 50× faster; the 60 s silence limit is untouched. */
+/** Real timers, but backoff waits (≤ 5 s) run 50× faster; the 35 s silence limit is untouched. */
 const fastRetries = {
   setTimeout: (fn: (...args: Array<unknown>) => void, ms: number) =>
     setTimeout(fn, ms <= 5_000 ? ms / 50 : ms),

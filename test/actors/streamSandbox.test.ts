@@ -8,7 +8,7 @@ import { BotCredential, type St2Credential } from "../../src/st2/St2Credential.t
 import type { Announcement } from "../../src/st2/streamAnnouncement.ts"
 import { eventually } from "../st2/streamServer.ts"
 
-/** Backoff waits (≤ 5 s) run 50× faster; the 60 s silence limit is untouched. */
+/** Backoff waits (≤ 5 s) run 50× faster; the 35 s silence limit is untouched. */
 const fastRetries = {
   setTimeout: (fn: (...args: Array<unknown>) => void, ms: number) =>
     setTimeout(fn, ms <= 5_000 ? ms / 50 : ms),

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest"
 import { createActor, fromCallback, fromPromise, SimulatedClock } from "xstate"
 import {
   classifyStreamFailure,
+  type ConnectionInput,
+  DEFAULT_SILENCE_LIMIT_MS,
   type RefreshCredentialInput,
   reconnectDelayMs,
   type StreamFailure,
@@ -15,6 +17,7 @@ import {
   St2Conflict,
   St2Forbidden,
   St2NotFound,
+  St2ResponseTooLarge,
   St2ServerError,
   St2Timeout,
   St2Unauthorized,
@@ -44,14 +47,20 @@ interface Connection {
  * for it (its events go through the real sendBack); `refreshCredential` answers as told.
  */
 const start = (
-  options: { random?: number; refresh?: (input: RefreshCredentialInput) => Promise<void> } = {},
+  options: {
+    random?: number
+    refresh?: (input: RefreshCredentialInput) => Promise<void>
+    silenceLimitMs?: number
+  } = {},
 ) => {
   const clock = new SimulatedClock()
   const connections: Array<Connection> = []
+  const inputs: Array<ConnectionInput> = []
   const refreshes: Array<RefreshCredentialInput> = []
   const machine = streamMachine.provide({
     actors: {
-      connection: fromCallback<StreamMachineEvent, { attempt: number }>(({ sendBack }) => {
+      connection: fromCallback<StreamMachineEvent, ConnectionInput>(({ sendBack, input }) => {
+        inputs.push(input)
         const c: Connection = { send: (e) => sendBack(e), stopped: false }
         connections.push(c)
         return () => {
@@ -64,7 +73,10 @@ const start = (
       }),
     },
   })
-  const actor = createActor(machine, { clock, input: { random: () => options.random ?? 0.999_999 } })
+  const actor = createActor(machine, {
+    clock,
+    input: { random: () => options.random ?? 0.999_999, silenceLimitMs: options.silenceLimitMs },
+  })
   const emitted: Array<{ event: string; data: unknown }> = []
   const batches: number[] = []
   actor.on("stream.events", (e) => {
@@ -81,7 +93,7 @@ const start = (
   }
   const state = () => actor.getSnapshot().value
   const ctx = () => actor.getSnapshot().context
-  return { actor, clock, connections, current, refreshes, emitted, batches, errors, state, ctx }
+  return { actor, clock, connections, inputs, current, refreshes, emitted, batches, errors, state, ctx }
 }
 
 const connectedState = { live: { connected: "listening" } }
@@ -183,28 +195,48 @@ describe("streamMachine", () => {
     expect(t.ctx().retryDelayMs).toBe(4_000)
   })
 
-  it("treats 60 s without a byte as a dead connection; each byte restarts the count", () => {
+  it("treats 35 s without a byte as a dead connection (st2's 25 s heartbeat, 10 s late); each byte restarts the count", () => {
+    expect(DEFAULT_SILENCE_LIMIT_MS).toBe(35_000)
     const t = start()
     t.current().send({ type: "OPENED", at: 0 })
-    t.clock.increment(59_999)
+    t.clock.increment(34_999)
     expect(t.state()).toEqual(connectedState)
     t.current().send({ type: "BYTES" })
-    t.clock.increment(59_999)
+    t.clock.increment(34_999)
     expect(t.state()).toEqual(connectedState)
     t.clock.increment(1)
     expect(t.state()).toBe("reconnecting")
-    expect(t.ctx().lastError).toEqual({ _tag: "StreamSilent", phase: "connected", silentMs: 60_000 })
+    expect(t.ctx().lastError).toEqual({ _tag: "StreamSilent", phase: "connected", silentMs: 35_000 })
     expect(t.connections[0]?.stopped).toBe(true)
     t.clock.increment(t.ctx().retryDelayMs)
     expect(t.state()).toEqual({ live: "connecting" })
   })
 
-  it("gives up on an answer that never comes after 60 s and reconnects", () => {
+  it("gives up on an answer that never comes after 35 s and reconnects", () => {
     const t = start()
-    t.clock.increment(60_000)
+    t.clock.increment(34_999)
+    expect(t.state()).toEqual({ live: "connecting" })
+    t.clock.increment(1)
     expect(t.state()).toBe("reconnecting")
-    expect(t.ctx().lastError).toMatchObject({ _tag: "StreamSilent", phase: "connecting" })
+    expect(t.ctx().lastError).toMatchObject({ _tag: "StreamSilent", phase: "connecting", silentMs: 35_000 })
     expect(t.connections[0]?.stopped).toBe(true)
+  })
+
+  it("takes its silence limit from the input (limits.stream_silence), connecting and connected", () => {
+    const t = start({ silenceLimitMs: 90_000 })
+    t.clock.increment(89_999)
+    expect(t.state()).toEqual({ live: "connecting" })
+    t.clock.increment(1)
+    expect(t.ctx().lastError).toEqual({ _tag: "StreamSilent", phase: "connecting", silentMs: 90_000 })
+    t.clock.increment(t.ctx().retryDelayMs)
+    t.current().send({ type: "OPENED", at: 0 })
+    t.clock.increment(89_999)
+    expect(t.state()).toEqual(connectedState)
+    t.clock.increment(1)
+    expect(t.ctx().lastError).toEqual({ _tag: "StreamSilent", phase: "connected", silentMs: 90_000 })
+    // The connection child reports bytes once a second, or four times per limit when that is shorter.
+    expect(t.inputs[0]?.bytesIntervalMs).toBe(1_000)
+    expect(start({ silenceLimitMs: 2_000 }).inputs[0]?.bytesIntervalMs).toBe(500)
   })
 
   it("on 401 reports the credential, waits for a fresh one, then reconnects", async () => {
@@ -303,9 +335,10 @@ describe("classifyStreamFailure", () => {
     [unavailable, "reconnect"],
     [new St2Timeout({ ...http, timeoutMs: 1 }), "reconnect"],
     [new St2UndecodableBody({ ...http, status: 200, detail: "text/html" }), "reconnect"],
+    [new St2ResponseTooLarge({ ...http, status: 200, limitBytes: 1, part: "event" }), "reconnect"],
     [new CredentialUnavailable({ message: "rejected", permanent: true }), "reconnect"],
     [{ _tag: "StreamEnded" }, "reconnect"],
-    [{ _tag: "StreamSilent", phase: "connected", silentMs: 60_000 }, "reconnect"],
+    [{ _tag: "StreamSilent", phase: "connected", silentMs: 35_000 }, "reconnect"],
     [{ _tag: "CredentialWaitExpired", waitedMs: 30_000 }, "reconnect"],
     [{ _tag: "StreamDefect", message: "boom" }, "reconnect"],
   ]

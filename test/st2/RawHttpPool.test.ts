@@ -1,7 +1,12 @@
 import { createServer as createHttpsServer } from "node:https"
 import net, { type AddressInfo } from "node:net"
 import { afterEach, describe, expect, it } from "vitest"
-import { makeRawHttpPool, type RawHttpPool } from "../../src/st2/RawHttpPool.ts"
+import {
+  isResponseTooLarge,
+  makeRawHttpPool,
+  RESPONSE_TOO_LARGE,
+  type RawHttpPool,
+} from "../../src/st2/RawHttpPool.ts"
 import { type St2RawAnswer, type St2Send, socketErrorCause } from "../../src/st2/St2Transport.ts"
 import { json, startLocalServer } from "./localServer.ts"
 import { selfSigned } from "./selfSigned.ts"
@@ -13,11 +18,21 @@ afterEach(async () => {
 })
 
 const pool = (
-  options: { maxSockets?: number; idleTimeoutMs?: number; ca?: string; verify?: boolean } = {},
+  options: {
+    maxSockets?: number
+    idleTimeoutMs?: number
+    ca?: string
+    verify?: boolean
+    maxBodyBytes?: number
+  } = {},
 ) => {
   const p = makeRawHttpPool(
     { rejectUnauthorized: options.verify ?? true, ca: options.ca },
-    { maxSockets: options.maxSockets ?? 32, idleTimeoutMs: options.idleTimeoutMs ?? 0 },
+    {
+      maxSockets: options.maxSockets ?? 32,
+      idleTimeoutMs: options.idleTimeoutMs ?? 0,
+      maxBodyBytes: options.maxBodyBytes,
+    },
   )
   closers.push(() => p.destroy())
   return p
@@ -371,6 +386,56 @@ describe("RawHttpPool: reading answers", () => {
     expect(e.code).toBe("HPE_INVALID_RESPONSE")
     expect(e.message).toContain("header block")
     await eventually("the server saw the connection closed", () => s.connections().open === 0)
+  })
+
+  it("more than 16 1xx answers before the answer fail the exchange", async () => {
+    const s = await rawServer((req) => req.socket.write("HTTP/1.1 100 Continue\r\n\r\n".repeat(17)))
+    const e = await failure(call(pool(), s.url))
+    expect(e.code).toBe("HPE_INVALID_RESPONSE")
+    expect(e.message).toContain("1xx")
+    await eventually("the server saw the connection closed", () => s.connections().open === 0)
+  })
+
+  it("maxBodyBytes: a Content-Length over it fails at the head; a body at it is read", async () => {
+    const s = await rawServer((req) =>
+      req.socket.write(
+        req.head.includes("/over")
+          ? "HTTP/1.1 200 OK\r\nContent-Length: 101\r\nX-Request-ID: r-1\r\n\r\n"
+          : answer("b".repeat(100)),
+      ),
+    )
+    const p = pool({ maxBodyBytes: 100 })
+    expect((await call(p, `${s.url}/at`)).body).toBe("b".repeat(100))
+    const e = await failure(call(p, `${s.url}/over`))
+    expect(e).toMatchObject({
+      code: RESPONSE_TOO_LARGE,
+      limitBytes: 100,
+      declaredBytes: 101,
+      status: 200,
+      requestId: "r-1",
+    })
+    expect(isResponseTooLarge(e)).toBe(true)
+    // The connection that carried the refused answer is closed, not reused.
+    await eventually("the server saw it closed", () => s.connections().open === 0)
+    expect((await call(p, `${s.url}/at`)).status).toBe(200)
+    expect(s.connections().accepted).toBe(2)
+  })
+
+  it("maxBodyBytes: a chunk whose size would pass it fails before its data; chunk framing counts", async () => {
+    const s = await rawServer((req) =>
+      req.socket.write(
+        req.head.includes("/big-chunk")
+          ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3e8\r\n"
+          : // 90 bytes of data in chunks of 10: 90 + 9 × (3 + 2) + 3 = 138 bytes of chunked body.
+            `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${"a\r\n0123456789\r\n".repeat(9)}0\r\n\r\n`,
+      ),
+    )
+    expect((await call(pool({ maxBodyBytes: 138 }), `${s.url}/framed`)).body).toBe("0123456789".repeat(9))
+    expect((await failure(call(pool({ maxBodyBytes: 137 }), `${s.url}/framed`))).code).toBe(
+      RESPONSE_TOO_LARGE,
+    )
+    const e = await failure(call(pool({ maxBodyBytes: 999 }), `${s.url}/big-chunk`))
+    expect(e).toMatchObject({ code: RESPONSE_TOO_LARGE, limitBytes: 999, declaredBytes: undefined })
   })
 
   it("a connection closed before any byte of the answer fails with ECONNRESET (the request is not retried)", async () => {

@@ -219,6 +219,25 @@ describe("St2Client requests (local server)", () => {
     expect(describeSt2Error(e)).toContain("expiry")
   })
 
+  it("an undecodable answer names the paths and what was expected, never the values", async () => {
+    const s = await server((_req, res) =>
+      json(res, 200, {
+        username: ["value-from-st2"],
+        authentication: { method: { nested: "value-from-st2" } },
+      }),
+    )
+    const e = failure(
+      await run(
+        s.url,
+        Effect.flatMap(St2Client, (c) => c.currentUser(key)),
+      ),
+    )
+    expect(e._tag).toBe("St2UndecodableBody")
+    const detail = e._tag === "St2UndecodableBody" ? e.detail : ""
+    expect(detail).toContain("username: Expected string")
+    expect(JSON.stringify(e) + describeSt2Error(e)).not.toContain("value-from-st2")
+  })
+
   it("refuses redirects, so a credential header never follows one", async () => {
     const s = await server((req, res) => {
       if (req.url === "/elsewhere") return json(res, 200, { username: "x", authentication: { method: "m" } })

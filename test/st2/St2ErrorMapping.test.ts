@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { St2Timeout, St2Unavailable, isTransient } from "../../src/st2/St2Error.ts"
+import { describeSt2Error, isTransient, St2Timeout, St2Unavailable } from "../../src/st2/St2Error.ts"
 import { errorFromResponse, faultstringOf, unauthorizedReason } from "../../src/st2/St2ErrorMapping.ts"
 
 describe("unauthorizedReason", () => {
@@ -52,6 +52,34 @@ describe("errorFromResponse", () => {
   it("reads the 401 reason", () => {
     const e = errorFromResponse({ ...base, status: 401, body: fault("Unauthorized - Token has expired.") })
     expect(e).toMatchObject({ _tag: "St2Unauthorized", reason: "expired" })
+  })
+
+  it("never keeps the key hash st2 quotes in its 401 for an unknown API key, and still reads the reason", () => {
+    const hash = "0f".repeat(64)
+    const e = errorFromResponse({
+      ...base,
+      status: 401,
+      body: fault(`Unauthorized - ApiKey with key_hash=${hash} not found.`),
+    })
+    expect(e).toMatchObject({
+      _tag: "St2Unauthorized",
+      reason: "unknownKey",
+      faultstring: "Unauthorized - ApiKey with key_hash=<redacted> not found.",
+    })
+    expect(describeSt2Error(e)).not.toContain(hash)
+    // A proxy's page quoting it is redacted too.
+    expect(faultstringOf(401, `<p>ApiKey with key_hash=${hash} not found.</p>`)).not.toContain(hash)
+  })
+
+  it("keeps at most 501 characters of st2's faultstring: its start and its end", () => {
+    const e = errorFromResponse({
+      ...base,
+      status: 400,
+      body: fault(`Command "${"f".repeat(100_000)}" matched no patterns`),
+    })
+    const f = e._tag === "St2BadRequest" ? e.faultstring : ""
+    expect(f.length).toBe(501)
+    expect(f).toMatch(/^Command "f+…f+" matched no patterns$/)
   })
 
   it("summarises bodies that are not st2's JSON", () => {
