@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net"
 import { webApi } from "@slack/bolt"
 import { Effect, Redacted } from "effect"
-import type { AdapterConfig } from "../../config/StormbotConfig.ts"
+import type { AdapterConfig, AdapterTlsConfig } from "../../config/StormbotConfig.ts"
 import { makeAdapterStreams } from "../AdapterStreams.ts"
 import { type ChatAdapter, ChatTarget, type OutboundMessage } from "../ChatAdapter.ts"
 import { ChatSendPermanent, type ChatSendTransient, ChatTargetUnknown } from "../ChatAdapterError.ts"
@@ -20,7 +20,10 @@ import {
 import { makeSlackLogger, type SlackLogSink } from "./slackLogger.ts"
 import { openSlackSession, type SlackSession } from "./SlackSession.ts"
 
-export type SlackAdapterConfig = Extract<AdapterConfig, { type: "slack" }>
+/** A `slack` entry of the configuration; `tls` defaults to verified with Node's roots. */
+export type SlackAdapterConfig = Omit<Extract<AdapterConfig, { type: "slack" }>, "tls"> & {
+  readonly tls?: AdapterTlsConfig | undefined
+}
 
 /** Settings that are not configuration: for tests and embedding. */
 export interface SlackAdapterOptions {
