@@ -44,6 +44,9 @@ export interface SlackSession {
  * socket closes under us (Slack's `disconnect` message, a dropped connection) the session reports
  * `Reconnecting` and opens a new socket itself; if that fails it reports `Disconnected`, and the
  * adapter-connection machine backs off and opens a new session.
+ *
+ * Every client the session makes (Bolt's, Socket Mode's) uses `transport`: the adapter's `tls`,
+ * explicit on each connection, never the process default.
  */
 export const openSlackSession = (o: SlackSessionOptions): SlackSession => {
   let closing = false
