@@ -3,6 +3,7 @@ import { makeTextAdapter } from "../adapters/text/TextAdapter.ts"
 import { serveBot } from "../app/serveBot.ts"
 import { decodeConfig } from "../config/decodeConfig.ts"
 import { formatConfigError } from "../config/formatConfigError.ts"
+import { insecureTlsFindings, TLS_ENV_VARIABLE } from "../config/insecureTls.ts"
 import { type LogLevelName, loggingLayer } from "../log/loggingLayer.ts"
 import { DEFAULT_USER, sandboxResource } from "../sandbox/Sandbox.ts"
 import { type CliCommand, ExitCode, wsUrlFlag, intFlag, parseFlags, UsageError } from "./CliCommand.ts"
@@ -49,6 +50,18 @@ export const demoCommand: CliCommand = {
         )
       }
       const resultDelayMs = yield* intFlag("result-delay", values["result-delay"])
+      // The demo takes no configuration, so it cannot opt in with insecure_tls_for_all.
+      const { problem } = insecureTlsFindings({
+        adapters: [{ type: "text", name: "text" }],
+        optIn: false,
+        env: process.env,
+      })
+      if (problem !== undefined) {
+        console.error(
+          `stormbot demo: ${problem.message}\n  hint: unset it for the demo (env -u ${TLS_ENV_VARIABLE} stormbot demo); the demo takes no configuration, so it cannot opt in with insecure_tls_for_all`,
+        )
+        return ExitCode.usage
+      }
       const program = Effect.scoped(
         Effect.gen(function* () {
           const sandbox = yield* sandboxResource({

@@ -2,7 +2,7 @@ import type { Redacted } from "effect"
 import type { St2Endpoints } from "../st2/St2Endpoints.ts"
 import type { AdapterConfig } from "./adapterTypes.ts"
 
-export type { AdapterConfig } from "./adapterTypes.ts"
+export type { AdapterConfig, AdapterTlsConfig } from "./adapterTypes.ts"
 
 export type LogLevel = "trace" | "debug" | "info" | "warning" | "error"
 export type LogFormat = "auto" | "json" | "pretty"
@@ -38,6 +38,11 @@ export interface ApiAuthConfig {
 
 /** The decoded, normalised configuration. Every default is applied; secrets are `Redacted`. */
 export interface StormbotConfig {
+  /**
+   * `insecure_tls_for_all`: the operator accepts that `NODE_TLS_REJECT_UNAUTHORIZED=0` turns off
+   * certificate checks of the chat adapters that do not set `tls` (`insecureTls.ts`).
+   */
+  readonly insecureTlsForAll: boolean
   readonly stackstorm: {
     /** No trailing slash, e.g. `https://st2/auth/v1`. */
     readonly authUrl: string

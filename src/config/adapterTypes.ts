@@ -1,12 +1,20 @@
 import { type Redacted, Schema } from "effect"
-import { FilePath, HttpUrl, integer, oneOf, SecretText, Text } from "./configLeaves.ts"
+import { Bool, FilePath, HttpUrl, integer, oneOf, SecretText, Text } from "./configLeaves.ts"
 
 const opt = <S extends Schema.Schema.Any>(s: S) => Schema.optionalWith(s, { exact: true })
 
 /**
+ * `tls` of a network adapter: how its SDK's connections check the platform's certificate. Every
+ * network adapter takes it and passes it explicitly to each connection its SDK opens, so
+ * `NODE_TLS_REJECT_UNAUTHORIZED` never decides for them (docs/adapters.md).
+ */
+const TlsSection = Schema.Struct({ ca_file: opt(FilePath), verify: opt(Bool) })
+
+/**
  * Chat adapters the configuration knows. To add one: add its entry schema here (with `type` and
- * the optional `name`), its secret keys to `adapterSecrets`, its decoded form to
- * `AdapterConfig`, and its decoding in `decodeConfig`; unknown types are rejected with this list.
+ * the optional `name`; a network adapter also takes `tls: TlsSection`), its secret keys to
+ * `adapterSecrets`, its decoded form to `AdapterConfig`, its decoding in `decodeConfig`, and its
+ * connections to `tlsConnectionsOf` (`insecureTls.ts`); unknown types are rejected with this list.
  */
 export const adapterSchemas = {
   /** The terminal chat: reads stdin, writes stdout. No settings. */
@@ -26,6 +34,7 @@ export const adapterSchemas = {
     http_host: opt(Text),
     http_port: opt(integer(0, 65535)),
     http_path: opt(Text),
+    tls: opt(TlsSection),
   }),
   /** Discord through discord.js: a bot token; the REST base is configurable. */
   discord: Schema.Struct({
@@ -34,6 +43,7 @@ export const adapterSchemas = {
     token: opt(SecretText),
     token_file: opt(FilePath),
     api_url: opt(HttpUrl),
+    tls: opt(TlsSection),
   }),
 } as const
 
@@ -47,6 +57,19 @@ export const ADAPTER_DEFAULTS = {
   slackHttpPath: "/slack/events",
   discordApiUrl: "https://discord.com/api",
 } as const
+
+/** A network adapter's decoded `tls`: what its SDK's connections are given, explicitly. */
+export interface AdapterTlsConfig {
+  /** Check the platform's certificate (`rejectUnauthorized`). */
+  readonly verify: boolean
+  /** PEM contents of `tls.ca_file`, read at load: the CAs trusted instead of Node's roots. */
+  readonly ca?: string | undefined
+  /**
+   * Whether the file set `tls.verify` or `tls.ca_file`. An adapter that did not is the one
+   * `NODE_TLS_REJECT_UNAUTHORIZED=0` with `insecure_tls_for_all: true` turns to `verify: false`.
+   */
+  readonly explicit: boolean
+}
 
 /** A configured chat adapter; `name` is unique and defaults to the type. Secrets are `Redacted`. */
 export type AdapterConfig =
@@ -64,6 +87,8 @@ export type AdapterConfig =
       readonly apiUrl: string
       /** Where the HTTP Events API receiver listens (mode `http`). */
       readonly http: { readonly host: string; readonly port: number; readonly path: string }
+      /** The Web API's and the Socket Mode WebSocket's TLS (the Events API listener is a server). */
+      readonly tls: AdapterTlsConfig
     }
   | {
       readonly type: "discord"
@@ -71,4 +96,6 @@ export type AdapterConfig =
       readonly token: Redacted.Redacted<string>
       /** The REST base, without trailing slash (the gateway URL comes from `GET /gateway/bot`). */
       readonly apiUrl: string
+      /** REST's and the gateway WebSocket's TLS. */
+      readonly tls: AdapterTlsConfig
     }

@@ -5,6 +5,7 @@ import {
   ADAPTER_DEFAULTS,
   ADAPTER_TYPES,
   type AdapterConfig,
+  type AdapterTlsConfig,
   adapterSchemas,
   type AdapterType,
 } from "./adapterTypes.ts"
@@ -19,6 +20,7 @@ import {
 import { type LeafParser, parseHttpUrl, parseInteger, parseText } from "./configLeaves.ts"
 import { type ConfigPath, formatPath } from "./configPath.ts"
 import { suggestion } from "./didYouMean.ts"
+import { envDisablesTls, insecureTlsFindings, TLS_ENV_VARIABLE, tlsConnectionsOf } from "./insecureTls.ts"
 import { type Env, interpolateEnv } from "./interpolateEnv.ts"
 import { issuesToProblems } from "./issuesToProblems.ts"
 import type { LoadedConfig, ValueSource } from "./LoadedConfig.ts"
@@ -50,7 +52,7 @@ export interface DecodeOptions {
   readonly env?: Env
   /** Named in problems and value sources: the file path, or `<inline>` (default). */
   readonly source?: string
-  /** Relative `*_file`, `ca_cert`, `client_cert`, `client_key` paths resolve here. Default: cwd. */
+  /** Relative `*_file`, `ca_cert`, `client_cert`, `client_key`, `ca_file` paths resolve here. Default: cwd. */
   readonly baseDir?: string
   readonly readFile?: FileReader
   /** Whether a configuration without any StackStorm credential is a problem. Default true. */
@@ -554,7 +556,14 @@ export const decodeConfig = (
     }
   }
 
-  // 5. adapters
+  // 5. adapters. `insecure_tls_for_all` first: with NODE_TLS_REJECT_UNAUTHORIZED=0 it turns the
+  //    default `tls.verify` of the adapters to false (insecureTls.ts).
+  const insecureTlsForAll = pick(
+    "insecure_tls_for_all",
+    [[file.insecure_tls_for_all, fromFile("insecure_tls_for_all")]],
+    false,
+  )
+  const tlsEnvHonoured = insecureTlsForAll && envDisablesTls(env)
   const adapters = decodeAdapters()
   function decodeAdapters(): ReadonlyArray<AdapterConfig> {
     if (file.adapters === undefined) {
@@ -613,7 +622,22 @@ export const decodeConfig = (
         )
       }
       names.set(name, i)
-      return adapterConfigOf(type as AdapterType, name, r.right as Record<string, unknown>, formatPath(at))
+      const adapter = adapterConfigOf(
+        type as AdapterType,
+        name,
+        r.right as Record<string, unknown>,
+        formatPath(at),
+      )
+      if (adapter !== undefined && adapter.type !== "text" && adapter.tls.explicit && !adapter.tls.verify)
+        warnings.push({
+          path: `${formatPath(at)}.tls.verify`,
+          message: `is false: adapter \`${name}\` accepts any certificate on ${tlsConnectionsOf(adapter).join(", ")}`,
+          hint:
+            adapter.tls.ca === undefined
+              ? "give tls.ca_file with the CA that signs the platform's (or the proxy's) certificate instead"
+              : "tls.ca_file is not used while verify is false: remove verify: false",
+        })
+      return adapter
     }
     /** The typed settings of one adapter: secrets (or their `*_file`s), required keys, defaults. */
     const adapterConfigOf = (
@@ -636,6 +660,25 @@ export const decodeConfig = (
         sources.set(`${at}.${k}`, raw[k] === undefined ? { _tag: "default" } : fromFile(`${at}.${k}`))
       const required = (k: string, why: string) =>
         problem(`${at}.${k}`, `is required ${why}`, `set ${k} (or ${k}_file, or \${VAR})`)
+      /** `tls`: `verify` (default true) and `ca_file` (PEM, read now), explicit for the SDK. */
+      const tlsOf = (): AdapterTlsConfig => {
+        const t = isRecord(raw.tls) ? raw.tls : {}
+        const caFile = typeof t.ca_file === "string" ? t.ca_file : undefined
+        const ca = pem(`${at}.tls.ca_file`, caFile)
+        if (ca) sources.set(`${at}.tls.ca_file`, fromFile(`${at}.tls.ca_file`, ca.resolved))
+        const given = typeof t.verify === "boolean" ? t.verify : undefined
+        const explicit = given !== undefined || caFile !== undefined
+        const verify = given ?? !(tlsEnvHonoured && !explicit)
+        sources.set(
+          `${at}.tls.verify`,
+          given !== undefined
+            ? fromFile(`${at}.tls.verify`)
+            : verify
+              ? { _tag: "default" }
+              : { _tag: "env", variable: TLS_ENV_VARIABLE },
+        )
+        return { verify, ...(ca ? { ca: ca.text } : {}), explicit }
+      }
       switch (type) {
         case "text":
           return { type, name }
@@ -649,6 +692,7 @@ export const decodeConfig = (
             required("app_token", "in Socket Mode (an app-level token with connections:write, xapp-...)")
           if (mode === "http" && signingSecret === undefined)
             required("signing_secret", "with mode: http (the app's signing secret)")
+          const tls = tlsOf()
           if (botToken === undefined) return undefined
           return {
             type,
@@ -663,15 +707,17 @@ export const decodeConfig = (
               port: typeof raw.http_port === "number" ? raw.http_port : ADAPTER_DEFAULTS.slackHttpPort,
               path: text("http_path") ?? ADAPTER_DEFAULTS.slackHttpPath,
             },
+            tls,
           }
         }
         case "discord": {
           const token = secretOf("token")
+          const tls = tlsOf()
           if (token === undefined) {
             required("token", "for Discord (the bot token)")
             return undefined
           }
-          return { type, name, token, apiUrl: text("api_url") ?? ADAPTER_DEFAULTS.discordApiUrl }
+          return { type, name, token, apiUrl: text("api_url") ?? ADAPTER_DEFAULTS.discordApiUrl, tls }
         }
       }
     }
@@ -681,6 +727,11 @@ export const decodeConfig = (
     }
     return out
   }
+
+  // NODE_TLS_REJECT_UNAUTHORIZED=0: refused without the opt-in, a warning with it.
+  const tlsFindings = insecureTlsFindings({ adapters, optIn: insecureTlsForAll, env })
+  if (tlsFindings.problem) problems.push(tlsFindings.problem)
+  if (tlsFindings.warning) warnings.push(tlsFindings.warning)
 
   // 6. web
   const w = file.web
@@ -737,6 +788,7 @@ export const decodeConfig = (
   if (problems.length > 0) return Either.left(new ConfigError({ source: sourceName, problems }))
 
   const config: StormbotConfig = {
+    insecureTlsForAll,
     stackstorm: {
       authUrl,
       apiUrl,

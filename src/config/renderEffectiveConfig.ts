@@ -60,6 +60,7 @@ export const renderEffectiveConfig = (loaded: LoadedConfig): string => {
       source: describeSource(sources.get(path), path),
     })
   }
+  value(0, "insecure_tls_for_all", "insecure_tls_for_all", c.insecureTlsForAll)
   const s = c.stackstorm
   const st = "stackstorm"
   section(0, st)
@@ -130,6 +131,11 @@ export const renderEffectiveConfig = (loaded: LoadedConfig): string => {
     } else if (a.type === "discord") {
       value(2, "token", `${at}.token`, REDACTED, true)
       value(2, "api_url", `${at}.api_url`, a.apiUrl)
+    }
+    if (a.type !== "text") {
+      section(2, "tls")
+      value(3, "verify", `${at}.tls.verify`, a.tls.verify)
+      value(3, "ca_file", `${at}.tls.ca_file`, a.tls.ca && `<PEM, ${a.tls.ca.length} bytes>`, true)
     }
   })
   section(0, "web")

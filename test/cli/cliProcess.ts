@@ -25,12 +25,19 @@ export interface CliProcess {
 
 /**
  * The environment of a spawned stormbot: the test runner's, minus anything stormbot reads as
- * configuration (st2chatops `ST2_*`, `STORMBOT_CONFIG`), so the host cannot change the outcome.
+ * configuration (st2chatops `ST2_*`, `STORMBOT_CONFIG`, `NODE_TLS_REJECT_UNAUTHORIZED`), so the
+ * host cannot change the outcome.
  */
 const cleanEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env))
-    if (!k.startsWith("ST2_") && !k.startsWith("STORMBOT_") && !k.startsWith("VAULT_")) env[k] = v
+    if (
+      !k.startsWith("ST2_") &&
+      !k.startsWith("STORMBOT_") &&
+      !k.startsWith("VAULT_") &&
+      k !== "NODE_TLS_REJECT_UNAUTHORIZED"
+    )
+      env[k] = v
   return { ...env, ...extra }
 }
 

@@ -9,10 +9,12 @@ import { describe, expect, it } from "vitest"
 const run = promisify(execFile)
 const root = join(import.meta.dirname, "..", "..")
 
-/** Runs the real CLI; `env` replaces ST2_* and STORMBOT_* from the outer environment. */
+/** Runs the real CLI; `env` replaces ST2_*, STORMBOT_* and NODE_TLS_REJECT_UNAUTHORIZED from the outer environment. */
 const cli = async (args: ReadonlyArray<string>, env: Record<string, string> = {}, cwd = root) => {
   const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(ST2_|STORMBOT_|VAULT_)/.test(k)),
+    Object.entries(process.env).filter(
+      ([k]) => !/^(ST2_|STORMBOT_|VAULT_|NODE_TLS_REJECT_UNAUTHORIZED$)/.test(k),
+    ),
   )
   try {
     const r = await run(

@@ -1,4 +1,5 @@
 import * as http from "node:http"
+import * as https from "node:https"
 import type { AddressInfo } from "node:net"
 import { type WebSocket, WebSocketServer } from "ws"
 
@@ -17,9 +18,13 @@ import { type WebSocket, WebSocketServer } from "ws"
  * (channels, threads); heartbeats are acknowledged; dispatches carry sequence numbers and are
  * kept per session, so a RESUME after a drop replays what was missed, then RESUMED. An unknown
  * session gets op 9 (not resumable). A token the gateway rejects closes with 4004.
+ *
+ * TLS variants: `tls` serves REST and the gateway over HTTPS / WSS with that certificate;
+ * `gatewayTls` serves the gateway from a second TLS listener with its own certificate (so a
+ * client can trust REST and still be shown an untrusted gateway).
  */
 export interface FakeDiscord {
-  /** The REST base to give discord.js (`rest.api`), e.g. `http://127.0.0.1:PORT/api`. */
+  /** The REST base to give discord.js (`rest.api`), e.g. `http://127.0.0.1:PORT/api` (`https://` with `tls`). */
   readonly apiUrl: string
   readonly token: string
   readonly bot: FakeDiscordUser
@@ -108,8 +113,26 @@ type Scripted =
   | { readonly kind: "rateLimit"; readonly retryAfterMs: number }
   | { readonly kind: "fail"; readonly status: number; readonly body: { code: number; message: string } }
 
+/** A certificate and its key (PEM) for a TLS listener of a fake. */
+export interface FakeTls {
+  readonly key: string
+  readonly cert: string
+}
+
 export const startFakeDiscord = async (
-  options: { readonly token?: string; readonly heartbeatIntervalMs?: number } = {},
+  options: {
+    readonly token?: string
+    readonly heartbeatIntervalMs?: number
+    /** Serve REST and the gateway over TLS with this certificate. */
+    readonly tls?: FakeTls
+    /** Serve the gateway from a second TLS listener with this certificate. */
+    readonly gatewayTls?: FakeTls
+    /**
+     * With `gatewayTls`: after the first gateway TLS connection, present this certificate instead
+     * (an interceptor that shows a checker another certificate than the client it intercepts).
+     */
+    readonly gatewayTlsLater?: FakeTls
+  } = {},
 ): Promise<FakeDiscord> => {
   const token = options.token ?? "fake-discord-token"
   const heartbeatInterval = options.heartbeatIntervalMs ?? 1_000
@@ -231,8 +254,17 @@ export const startFakeDiscord = async (
     threads: [...channels.values()].filter((c) => c.kind === "thread").map(channelJson),
   })
 
-  const server = http.createServer((req, res) => void handleRest(req, res))
-  const wss = new WebSocketServer({ server })
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => void handleRest(req, res)
+  const server: http.Server =
+    options.tls === undefined ? http.createServer(onRequest) : https.createServer(options.tls, onRequest)
+  const gatewayServer: http.Server =
+    options.gatewayTls === undefined
+      ? server
+      : https.createServer(options.gatewayTls, (_req, res) => res.writeHead(404).end())
+  const later = options.gatewayTlsLater
+  if (later !== undefined && gatewayServer instanceof https.Server)
+    gatewayServer.once("secureConnection", () => gatewayServer.setSecureContext(later))
+  const wss = new WebSocketServer({ server: gatewayServer })
   wss.on("connection", (socket) => {
     stats.sockets += 1
     stats.open += 1
@@ -299,7 +331,11 @@ export const startFakeDiscord = async (
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const port = (server.address() as AddressInfo).port
-  const gatewayUrl = () => `ws://127.0.0.1:${port}`
+  if (gatewayServer !== server)
+    await new Promise<void>((resolve) => gatewayServer.listen(0, "127.0.0.1", resolve))
+  const gatewayPort = (gatewayServer.address() as AddressInfo).port
+  const gatewayScheme = options.tls === undefined && options.gatewayTls === undefined ? "ws" : "wss"
+  const gatewayUrl = () => `${gatewayScheme}://127.0.0.1:${gatewayPort}`
 
   const whenIdentified = () =>
     [...sessions.values()].some((s) => s.socket !== undefined)
@@ -431,7 +467,7 @@ export const startFakeDiscord = async (
   }
 
   return {
-    apiUrl: `http://127.0.0.1:${port}/api`,
+    apiUrl: `${options.tls === undefined ? "http" : "https"}://127.0.0.1:${port}/api`,
     token,
     bot,
     guild,
@@ -499,8 +535,10 @@ export const startFakeDiscord = async (
     close: async () => {
       for (const socket of wss.clients) socket.terminate()
       await new Promise<void>((resolve) => wss.close(() => resolve()))
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      for (const s of new Set([server, gatewayServer])) {
+        s.closeAllConnections()
+        await new Promise<void>((resolve) => s.close(() => resolve()))
+      }
     },
   }
 }

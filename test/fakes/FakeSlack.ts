@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto"
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import { createServer as createTlsServer } from "node:https"
+import type { AddressInfo, Socket } from "node:net"
 import { WebSocket, WebSocketServer } from "ws"
 
 /**
@@ -10,15 +11,20 @@ import { WebSocket, WebSocketServer } from "ws"
  *   field): `auth.test`, `apps.connections.open`, `chat.postMessage`, `chat.postEphemeral`,
  *   `conversations.open|info|list`, `users.info|list`; `{ok:false, error}` answers; HTTP 429 with
  *   `Retry-After` (seconds) when scripted;
- * - Socket Mode: `apps.connections.open` (app-level token) answers a `ws://` URL; the socket gets
+ * - Socket Mode: `apps.connections.open` (app-level token) answers a `ws://` URL (`wss://` with
+ *   `tls` or `socketTls`); the socket gets
  *   `{"type":"hello"}`, then `events_api` envelopes, and must ack each `envelope_id`;
  *   `{"type":"disconnect","reason":...}` asks the client to reconnect;
  * - the Events API: signed HTTP requests (`X-Slack-Signature: v0=HMAC_SHA256(secret,
  *   "v0:" + ts + ":" + body)`, `X-Slack-Request-Timestamp`) to the app's URL, and `url_verification`.
  * It records every call and what was posted where.
+ *
+ * TLS variants: `tls` serves the Web API and the Socket Mode WebSocket over HTTPS with that
+ * certificate; `socketTls` serves the WebSocket from a second HTTPS listener with its own
+ * certificate (so a client can trust the API and still be shown an untrusted socket).
  */
 export interface FakeSlack {
-  /** The Web API base (`http://127.0.0.1:PORT/api`, without trailing slash, as `api_url`). */
+  /** The Web API base (`http://127.0.0.1:PORT/api`, `https://` with `tls`; no trailing slash, as `api_url`). */
   readonly url: string
   readonly botToken: string
   readonly appToken: string
@@ -106,8 +112,22 @@ interface Channel {
   members?: string[]
 }
 
+/** A certificate and its key (PEM) for a TLS listener of a fake. */
+export interface FakeTls {
+  readonly key: string
+  readonly cert: string
+}
+
 export const startFakeSlack = async (
-  options: { readonly botToken?: string; readonly appToken?: string; readonly signingSecret?: string } = {},
+  options: {
+    readonly botToken?: string
+    readonly appToken?: string
+    readonly signingSecret?: string
+    /** Serve the Web API and the Socket Mode WebSocket over TLS with this certificate. */
+    readonly tls?: FakeTls
+    /** Serve the Socket Mode WebSocket from a second TLS listener with this certificate. */
+    readonly socketTls?: FakeTls
+  } = {},
 ): Promise<FakeSlack> => {
   const botToken = options.botToken ?? "xoxb-fake-bot-token"
   const appToken = options.appToken ?? "xapp-fake-app-token"
@@ -228,7 +248,7 @@ export const startFakeSlack = async (
     if (method === "apps.connections.open") {
       if (kind !== "app") return err("not_allowed_token_type")
       ticket += 1
-      return ok({ url: `ws://127.0.0.1:${port}/link/?ticket=${ticket}&app_id=A0FAKE` })
+      return ok({ url: `${socketUrl}/link/?ticket=${ticket}&app_id=A0FAKE` })
     }
     if (kind !== "bot") return err("not_allowed_token_type")
     switch (method) {
@@ -297,7 +317,7 @@ export const startFakeSlack = async (
       req.on("error", reject)
     })
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const url = new URL(req.url ?? "/", "http://127.0.0.1")
       const m = /^\/api\/([\w.]+)$/.exec(url.pathname)
@@ -323,7 +343,13 @@ export const startFakeSlack = async (
     })().catch((e: unknown) => {
       res.writeHead(500).end(String(e))
     })
-  })
+  }
+  const server: Server =
+    options.tls === undefined ? createServer(onRequest) : createTlsServer(options.tls, onRequest)
+  const socketServer: Server =
+    options.socketTls === undefined
+      ? server
+      : createTlsServer(options.socketTls, (_req, res) => res.writeHead(404).end())
 
   const wss = new WebSocketServer({ noServer: true })
   const open = new Set<WebSocket>()
@@ -331,7 +357,7 @@ export const startFakeSlack = async (
   let opened = 0
   const openWaiters: Array<{ n: number; resolve: () => void }> = []
   const ackWaiters = new Map<string, () => void>()
-  server.on("upgrade", (req, socket, head) => {
+  socketServer.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     if (!(req.url ?? "").startsWith("/link/")) {
       socket.destroy()
       return
@@ -363,6 +389,10 @@ export const startFakeSlack = async (
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const port = (server.address() as AddressInfo).port
+  if (socketServer !== server)
+    await new Promise<void>((resolve) => socketServer.listen(0, "127.0.0.1", resolve))
+  const socketPort = (socketServer.address() as AddressInfo).port
+  const socketUrl = `${options.tls === undefined && options.socketTls === undefined ? "ws" : "wss"}://127.0.0.1:${socketPort}`
 
   const callbackBody = (event: Record<string, unknown>) => ({
     token: "verification-token",
@@ -390,7 +420,7 @@ export const startFakeSlack = async (
   }
 
   return {
-    url: `http://127.0.0.1:${port}/api`,
+    url: `${options.tls === undefined ? "http" : "https"}://127.0.0.1:${port}/api`,
     botToken,
     appToken,
     signingSecret,
@@ -469,8 +499,10 @@ export const startFakeSlack = async (
     close: async () => {
       for (const ws of open) ws.terminate()
       wss.close()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      for (const s of new Set([server, socketServer])) {
+        s.closeAllConnections()
+        await new Promise<void>((resolve) => s.close(() => resolve()))
+      }
     },
   }
 }

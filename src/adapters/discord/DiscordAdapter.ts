@@ -2,6 +2,7 @@ import {
   type Channel,
   ChannelType,
   Client,
+  type ClientOptions,
   DiscordAPIError,
   Events,
   GatewayIntentBits,
@@ -10,7 +11,9 @@ import {
   type User,
 } from "discord.js"
 import { Effect, Redacted } from "effect"
+import type { AdapterTlsConfig } from "../../config/StormbotConfig.ts"
 import { makeAdapterStreams } from "../AdapterStreams.ts"
+import { CERTIFICATE_HINT, certificateFailure, VERIFIED_TLS } from "../AdapterTls.ts"
 import { type ChatAdapter, ChatTarget, type ConnectionStatus } from "../ChatAdapter.ts"
 import { ChatSendPermanent, ChatSendTransient, ChatTargetUnknown } from "../ChatAdapterError.ts"
 import type { ChatMessage, ChatRoom, ChatUser } from "../ChatMessage.ts"
@@ -19,6 +22,7 @@ import { statusOfGatewayClose, statusOfLoginError } from "./discordConnectionSta
 import { discordRoomString, discordUserString, parseDiscordAddress } from "./discordIdentity.ts"
 import { type DiscordPayload, discordPayload } from "./discordMessagePayload.ts"
 import { discordSendError } from "./discordSendError.ts"
+import { checkedGatewayStrategy, discordRestAgent } from "./discordTls.ts"
 import { normalizeDiscordText } from "./normalizeDiscordText.ts"
 
 export interface DiscordAdapterOptions {
@@ -37,6 +41,8 @@ export interface DiscordAdapterOptions {
   readonly restRetries?: number
   /** Timeout of one REST request (default 15 s). */
   readonly restTimeoutMs?: number
+  /** TLS of REST and the gateway (`discordTls.ts`); default: verified with Node's roots. */
+  readonly tls?: AdapterTlsConfig | undefined
 }
 
 /** Discord's limit on `content`. */
@@ -44,11 +50,15 @@ export const DISCORD_MAX_MESSAGE_LENGTH = 2000
 
 interface Session {
   readonly client: Client
+  /** REST's undici agent (the adapter's `tls`), closed with the session. */
+  readonly agent: ReturnType<typeof discordRestAgent>
   /** Settles when `login` did (resolved or rejected). */
   readonly login: Promise<void>
   /** Resolves when the client is ready (first READY and the guilds received). */
   readonly ready: Promise<void>
   closed: boolean
+  /** A certificate was refused: the session is dead, and later gateway events add nothing. */
+  tlsRefused: boolean
 }
 
 /** How long a send made while the session is still connecting waits for it before failing transiently. */
@@ -72,15 +82,20 @@ const LOGIN_SETTLE_MS = 5_000
  * Each `connect` is one discord.js `Client` (`login` on acquire, `destroy` on release); gateway
  * events become statuses: ready / resumed → Connected, shard reconnecting → Reconnecting, a
  * rejected token (401, close 4004) → InvalidCredentials, other fatal closes → Disconnected.
+ *
+ * TLS: REST and the gateway are given the adapter's `tls` explicitly (`discordTls.ts`), so
+ * `NODE_TLS_REJECT_UNAUTHORIZED` does not reach them; a refused certificate is Disconnected,
+ * saying which and what to do, and the session's client is destroyed.
  */
 export const makeDiscordAdapter = (options: DiscordAdapterOptions): ChatAdapter => {
   const name = options.name
   const streams = makeAdapterStreams()
   const rateLimitWaitMs = options.rateLimitWaitMs ?? 3_000
+  const tls = options.tls ?? VERIFIED_TLS
   let current: Session | undefined
 
   const report = (session: Session, status: ConnectionStatus) => {
-    if (session.closed || current !== session) return
+    if (session.closed || current !== session || session.tlsRefused) return
     const now = streams.currentStatus()
     if (now._tag === status._tag && JSON.stringify(now) === JSON.stringify(status)) return
     // A rejected token stays rejected for this session: later closes add nothing.
@@ -88,8 +103,19 @@ export const makeDiscordAdapter = (options: DiscordAdapterOptions): ChatAdapter 
     streams.setStatus(status)
   }
 
+  /** A connection of the session met a certificate its `tls` does not trust: it ends here. */
+  const refuseTls = (session: Session, what: string, reason: string) => {
+    report(session, {
+      _tag: "Disconnected",
+      reason: `${what}'s TLS certificate is not trusted: ${reason}; ${CERTIFICATE_HINT}`,
+    })
+    session.tlsRefused = true
+    void session.client.destroy().catch(() => undefined)
+  }
+
   const open = Effect.sync(() => {
     streams.setStatus({ _tag: "Connecting" })
+    const agent = discordRestAgent(tls)
     const client = new Client({
       intents: [
         GatewayIntentBits.Guilds,
@@ -105,6 +131,13 @@ export const makeDiscordAdapter = (options: DiscordAdapterOptions): ChatAdapter 
         timeout: options.restTimeoutMs ?? 15_000,
         rejectOnRateLimit: (limit) =>
           limit.global || Math.max(limit.retryAfter, limit.timeToReset) > rateLimitWaitMs,
+        // An undici 7 Agent: @discordjs/rest's undici 6 `request` drives any Dispatcher.
+        agent: agent as unknown as NonNullable<NonNullable<ClientOptions["rest"]>["agent"]>,
+      },
+      ws: {
+        buildStrategy: checkedGatewayStrategy(tls, (reason) =>
+          refuseTls(session, "the Discord gateway", reason),
+        ),
       },
     })
     let markReady = () => {}
@@ -115,7 +148,7 @@ export const makeDiscordAdapter = (options: DiscordAdapterOptions): ChatAdapter 
       () => undefined,
       (error: unknown) => report(session, statusOfLoginError(error)),
     )
-    const session: Session = { client, login, ready, closed: false }
+    const session: Session = { client, agent, login, ready, closed: false, tlsRefused: false }
     current = session
     client.on(Events.ClientReady, () => {
       markReady()
@@ -135,7 +168,11 @@ export const makeDiscordAdapter = (options: DiscordAdapterOptions): ChatAdapter 
     )
     // discord.js emits `error` for failures it recovers from; an unheard `error` would crash.
     client.on(Events.Error, () => {})
-    client.on(Events.ShardError, () => {})
+    // Node refused the gateway's certificate itself (NODE_TLS_REJECT_UNAUTHORIZED unset).
+    client.on(Events.ShardError, (error) => {
+      const certificate = certificateFailure(error)
+      if (certificate !== undefined) refuseTls(session, "the Discord gateway", certificate)
+    })
     client.on(Events.MessageCreate, (message) => {
       if (session.closed) return
       const normalised = toChatMessage(client, message)
@@ -150,10 +187,16 @@ export const makeDiscordAdapter = (options: DiscordAdapterOptions): ChatAdapter 
       if (current === session) current = undefined
       // discord.js opens the gateway socket late in `login`; destroying before that would leave
       // it running. Wait for the login in flight (bounded), and destroy again once it settles.
-      let settled = false
-      await Promise.race([session.login.then(() => (settled = true)), sleep(LOGIN_SETTLE_MS)])
+      // A refused certificate destroyed the client already; its login never settles.
+      let settled = session.tlsRefused
+      if (!settled) await Promise.race([session.login.then(() => (settled = true)), sleep(LOGIN_SETTLE_MS)])
       await session.client.destroy().catch(() => undefined)
-      if (!settled) void session.login.then(() => session.client.destroy().catch(() => undefined))
+      if (!settled)
+        void session.login.then(async () => {
+          await session.client.destroy().catch(() => undefined)
+          await session.agent.destroy().catch(() => undefined)
+        })
+      else await session.agent.destroy().catch(() => undefined)
       if (streams.currentStatus()._tag !== "Stopped") streams.setStatus({ _tag: "Stopped", reason: "closed" })
     })
 

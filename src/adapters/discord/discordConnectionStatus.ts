@@ -1,11 +1,13 @@
 import { DiscordAPIError, DiscordjsError, DiscordjsErrorCodes } from "discord.js"
+import { CERTIFICATE_HINT, certificateFailure } from "../AdapterTls.ts"
 import type { ConnectionStatus } from "../ChatAdapter.ts"
 
 /**
  * The one place Discord's failures become connection statuses. A rejected token (401 from
  * `GET /gateway/bot`, gateway close 4004) and a privileged intent the application has not been
  * granted (close 4014) are `InvalidCredentials`: retrying without new configuration is
- * pointless. Other fatal closes and login failures (Discord unreachable) are `Disconnected`,
+ * pointless. Other fatal closes and login failures (Discord unreachable, a REST certificate the
+ * adapter's `tls` does not trust) are `Disconnected`,
  * for the adapter-connection machine to retry; closes discord.js resumes from are `Reconnecting`.
  */
 export const statusOfGatewayClose = (code: number): ConnectionStatus => {
@@ -52,6 +54,12 @@ export const statusOfLoginError = (error: unknown): ConnectionStatus => {
       reason: BAD_TOKEN("the gateway closed with 4004 Authentication failed"),
     }
   if (message === "Used disallowed intents") return { _tag: "InvalidCredentials", reason: DISALLOWED_INTENTS }
+  const certificate = certificateFailure(error)
+  if (certificate !== undefined)
+    return {
+      _tag: "Disconnected",
+      reason: `could not connect to Discord: its TLS certificate is not trusted: ${certificate}; ${CERTIFICATE_HINT}`,
+    }
   return { _tag: "Disconnected", reason: `could not connect to Discord: ${message}` }
 }
 

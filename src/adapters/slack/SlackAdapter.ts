@@ -1,8 +1,9 @@
 import type { AddressInfo } from "node:net"
 import { webApi } from "@slack/bolt"
 import { Effect, Redacted } from "effect"
-import type { AdapterConfig } from "../../config/StormbotConfig.ts"
+import type { AdapterConfig, AdapterTlsConfig } from "../../config/StormbotConfig.ts"
 import { makeAdapterStreams } from "../AdapterStreams.ts"
+import { VERIFIED_TLS } from "../AdapterTls.ts"
 import { type ChatAdapter, ChatTarget, type OutboundMessage } from "../ChatAdapter.ts"
 import { ChatSendPermanent, type ChatSendTransient, ChatTargetUnknown } from "../ChatAdapterError.ts"
 import type { ChatUser } from "../ChatMessage.ts"
@@ -19,8 +20,12 @@ import {
 } from "./slackInboundMessage.ts"
 import { makeSlackLogger, type SlackLogSink } from "./slackLogger.ts"
 import { openSlackSession, type SlackSession } from "./SlackSession.ts"
+import { makeSlackTransport } from "./slackTransport.ts"
 
-export type SlackAdapterConfig = Extract<AdapterConfig, { type: "slack" }>
+/** A `slack` entry of the configuration; `tls` defaults to verified with Node's roots. */
+export type SlackAdapterConfig = Omit<Extract<AdapterConfig, { type: "slack" }>, "tls"> & {
+  readonly tls?: AdapterTlsConfig | undefined
+}
 
 /** Settings that are not configuration: for tests and embedding. */
 export interface SlackAdapterOptions {
@@ -59,6 +64,9 @@ const RENDERING_ERRORS = new Set([
  * the text is sent plain. The Web API client never retries by itself (`retries: 0`,
  * `rejectRateLimitedCalls`): a 429 is `ChatSendTransient { retryAfterMs }` and the outbound queue
  * retries without reordering a channel.
+ *
+ * TLS: every outbound connection (the Web API, Socket Mode's WebSocket) is given the entry's
+ * `tls` explicitly (`slackTransport.ts`), so `NODE_TLS_REJECT_UNAUTHORIZED` does not reach it.
  */
 export const makeSlackAdapter = (
   config: SlackAdapterConfig,
@@ -69,8 +77,10 @@ export const makeSlackAdapter = (
   const logger = makeSlackLogger(name, options.log)
   const botToken = Redacted.value(config.botToken)
   const slackApiUrl = `${config.apiUrl.replace(/\/+$/, "")}/`
+  const transport = makeSlackTransport(config.tls ?? VERIFIED_TLS)
   const client = new webApi.WebClient(botToken, {
     slackApiUrl,
+    fetch: transport.fetch,
     logger,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
@@ -106,6 +116,7 @@ export const makeSlackAdapter = (
       appToken: config.appToken === undefined ? undefined : Redacted.value(config.appToken),
       signingSecret: config.signingSecret === undefined ? undefined : Redacted.value(config.signingSecret),
       slackApiUrl,
+      transport,
       http: config.http,
       clientPingTimeoutMs: options.clientPingTimeoutMs,
       logger,

@@ -3,6 +3,7 @@ import { App, HTTPReceiver, type Logger, SocketModeReceiver, type webApi } from 
 import type { ConnectionStatus } from "../ChatAdapter.ts"
 import { connectionFailureStatus } from "./slackErrors.ts"
 import type { SlackBotIdentity, SlackMessageEvent } from "./slackInboundMessage.ts"
+import type { SlackTransport, SocketDispatcher } from "./slackTransport.ts"
 
 export interface SlackSessionOptions {
   readonly mode: "socket" | "http"
@@ -11,6 +12,8 @@ export interface SlackSessionOptions {
   readonly signingSecret?: string | undefined
   /** Web API base with its trailing slash (Bolt's `slackApiUrl`). */
   readonly slackApiUrl: string
+  /** The explicit-TLS `fetch` and WebSocket dispatcher every client of the session uses. */
+  readonly transport: SlackTransport
   readonly http: { readonly host: string; readonly port: number; readonly path: string }
   /** Socket Mode: how long to wait for a pong (the SDK's `clientPingTimeout`). */
   readonly clientPingTimeoutMs?: number | undefined
@@ -41,11 +44,15 @@ export interface SlackSession {
  * socket closes under us (Slack's `disconnect` message, a dropped connection) the session reports
  * `Reconnecting` and opens a new socket itself; if that fails it reports `Disconnected`, and the
  * adapter-connection machine backs off and opens a new session.
+ *
+ * Every client the session makes (Bolt's, Socket Mode's) uses `transport`: the adapter's `tls`,
+ * explicit on each connection, never the process default.
  */
 export const openSlackSession = (o: SlackSessionOptions): SlackSession => {
   let closing = false
   let app: App | undefined
   let server: { address(): AddressInfo | string | null } | undefined
+  let sockets: SocketDispatcher | undefined
   const set = (s: ConnectionStatus) => {
     if (!closing) o.setStatus(s)
   }
@@ -67,14 +74,18 @@ export const openSlackSession = (o: SlackSessionOptions): SlackSession => {
     const authorize = async () => ({ botToken: o.botToken, botId: bot.botId, botUserId: bot.userId })
     const clientOptions = {
       slackApiUrl: o.slackApiUrl,
+      fetch: o.transport.fetch,
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
     }
     const handler = async ({ event }: { event: unknown }) => o.onEvent(event as SlackMessageEvent)
 
     if (o.mode === "socket") {
+      const ws = o.transport.openSocketDispatcher()
+      sockets = ws
       const receiver = new SocketModeReceiver({
         appToken: o.appToken ?? "",
+        dispatcher: ws.dispatcher,
         logger: o.logger,
         autoReconnectEnabled: false,
         ...(o.clientPingTimeoutMs === undefined ? {} : { clientPingTimeout: o.clientPingTimeoutMs }),
@@ -85,6 +96,20 @@ export const openSlackSession = (o: SlackSessionOptions): SlackSession => {
       app.event("app_mention", handler)
       const socket = receiver.client
       let reason = "the Socket Mode connection closed"
+      // The SDK rejects a failed WebSocket without the cause (a refused certificate...): keep it.
+      let socketError: unknown
+      socket.on("error", (e: unknown) => {
+        socketError = e
+      })
+      const failedOpening = (e: unknown, again = false) => {
+        const opening = again ? "reopening" : "opening"
+        return e === undefined
+          ? connectionFailureStatus(
+              ws.lastConnectError() ?? socketError,
+              `${opening} the Socket Mode WebSocket failed`,
+            )
+          : connectionFailureStatus(e, `${opening} the Socket Mode connection failed (apps.connections.open)`)
+      }
       let started = false
       let restarting = false
       socket.on("ws_message", (data: unknown) => {
@@ -100,6 +125,8 @@ export const openSlackSession = (o: SlackSessionOptions): SlackSession => {
         set({ _tag: "Connected" })
       })
       socket.on("disconnected", () => {
+        // The closed WebSocket's socket goes, even if Slack never finished the close handshake.
+        ws.destroySockets()
         if (closing || !started || restarting) return
         restarting = true
         set({ _tag: "Reconnecting", reason })
@@ -109,7 +136,7 @@ export const openSlackSession = (o: SlackSessionOptions): SlackSession => {
           },
           (e: unknown) => {
             restarting = false
-            set(connectionFailureStatus(e, "reopening the Socket Mode connection failed"))
+            set(failedOpening(e, true))
           },
         )
       })
@@ -117,7 +144,7 @@ export const openSlackSession = (o: SlackSessionOptions): SlackSession => {
         await app.start()
         started = true
       } catch (e) {
-        set(connectionFailureStatus(e, "opening the Socket Mode connection failed (apps.connections.open)"))
+        set(failedOpening(e))
         await socket.disconnect().catch(() => {})
       }
       if (closing) await socket.disconnect().catch(() => {})
@@ -156,6 +183,7 @@ export const openSlackSession = (o: SlackSessionOptions): SlackSession => {
     close: async () => {
       closing = true
       await app?.stop().catch(() => {})
+      await sockets?.close()
       // A start still in flight notices `closing` and stops what it opened.
       await Promise.race([running, Promise.resolve()])
     },

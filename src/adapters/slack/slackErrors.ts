@@ -1,3 +1,4 @@
+import { CERTIFICATE_HINT, certificateFailure } from "../AdapterTls.ts"
 import type { ConnectionStatus } from "../ChatAdapter.ts"
 import { ChatSendPermanent, ChatSendTransient } from "../ChatAdapterError.ts"
 
@@ -5,13 +6,15 @@ import { ChatSendPermanent, ChatSendTransient } from "../ChatAdapterError.ts"
  * One total mapping of what `@slack/web-api` throws (WebAPIPlatformError `{ok:false, error}`,
  * WebAPIRateLimitedError, WebAPIHTTPError, WebAPIRequestError) to stormbot's failures. The
  * clients are built with `rejectRateLimitedCalls: true` and no retries, so every 429 reaches
- * here and the outbound queue owns the retry (and the order of a channel's messages).
+ * here and the outbound queue owns the retry (and the order of a channel's messages). A
+ * certificate the adapter's `tls` does not trust is told apart from other network failures.
  */
 export type SlackFailure =
   | { readonly _tag: "RateLimited"; readonly retryAfterMs: number }
   | { readonly _tag: "Platform"; readonly error: string }
   | { readonly _tag: "Http"; readonly status: number }
   | { readonly _tag: "Network"; readonly message: string }
+  | { readonly _tag: "Certificate"; readonly message: string }
 
 export const classifySlackError = (e: unknown): SlackFailure => {
   const err = (e ?? {}) as {
@@ -29,8 +32,11 @@ export const classifySlackError = (e: unknown): SlackFailure => {
       return { _tag: "Platform", error: String(err.data?.error ?? "unknown_error") }
     case "slack_webapi_http_error":
       return { _tag: "Http", status: Number(err.statusCode ?? 0) }
-    default:
+    default: {
+      const certificate = certificateFailure(e)
+      if (certificate !== undefined) return { _tag: "Certificate", message: certificate }
       return { _tag: "Network", message: String(err.original?.message ?? err.message ?? e) }
+    }
   }
 }
 
@@ -82,6 +88,8 @@ export const describeSlackFailure = (f: SlackFailure): string => {
       return `Slack answered HTTP ${f.status}`
     case "Network":
       return `Slack is not reachable: ${f.message}`
+    case "Certificate":
+      return `Slack's TLS certificate is not trusted: ${f.message}; ${CERTIFICATE_HINT}`
   }
 }
 
@@ -92,6 +100,7 @@ const isTransientFailure = (f: SlackFailure): boolean => {
   switch (f._tag) {
     case "RateLimited":
     case "Network":
+    case "Certificate":
       return true
     case "Http":
       return f.status >= 500 || f.status === 408

@@ -27,17 +27,24 @@ export interface DiscordWorld {
  * (the adapter's sessions are closed by the test's scope before that).
  */
 export const discordWorld = (
-  options: Partial<Omit<DiscordAdapterOptions, "token">> & { readonly token?: string } = {},
+  options: Partial<Omit<DiscordAdapterOptions, "token">> & {
+    readonly token?: string
+    /** The fake's TLS listeners (`tls`, `gatewayTls`). */
+    readonly fake?: Pick<
+      NonNullable<Parameters<typeof startFakeDiscord>[0]>,
+      "tls" | "gatewayTls" | "gatewayTlsLater"
+    >
+  } = {},
 ): Effect.Effect<DiscordWorld> =>
   Effect.promise(async () => {
-    const fake = await startFakeDiscord({ heartbeatIntervalMs: 500 })
+    const fake = await startFakeDiscord({ heartbeatIntervalMs: 500, ...options.fake })
     onTestFinished(() => fake.close())
     const general = fake.addChannel("general")
     const thread = fake.addThread(general, "deploys")
     // The contract sends to a room built from the id "x".
     fake.addChannel("x", { id: "x" })
     const alice = fake.addUser("alice")
-    const { token, ...tuning } = options
+    const { token, fake: _fake, ...tuning } = options
     const adapter = makeDiscordAdapter({
       name: "discord",
       apiUrl: fake.apiUrl,

@@ -1,6 +1,7 @@
 import { Effect, Redacted, Schedule, Stream } from "effect"
 import { onTestFinished } from "vitest"
 import type { ConnectionStatus } from "../../../src/adapters/ChatAdapter.ts"
+import type { AdapterTlsConfig } from "../../../src/config/StormbotConfig.ts"
 import {
   makeSlackAdapter,
   type SlackAdapter,
@@ -8,6 +9,8 @@ import {
   type SlackAdapterOptions,
 } from "../../../src/adapters/slack/SlackAdapter.ts"
 import { type FakeSlack, type FakeSlackPost, startFakeSlack } from "../../fakes/FakeSlack.ts"
+
+type FakeSlackOptions = NonNullable<Parameters<typeof startFakeSlack>[0]>
 import type { ContractDelivery, ContractDriver } from "../chatAdapterContract.ts"
 
 /**
@@ -34,10 +37,14 @@ export const slackWorld = (
     readonly appToken?: string
     readonly signingSecret?: string
     readonly adapter?: SlackAdapterOptions
+    /** The adapter's `tls` (default: none given, verified with Node's roots). */
+    readonly tls?: AdapterTlsConfig
+    /** The fake's TLS listeners (`tls`, `socketTls`). */
+    readonly fake?: Pick<FakeSlackOptions, "tls" | "socketTls">
   } = {},
 ): Effect.Effect<SlackWorld> =>
   Effect.promise(async () => {
-    const fake = await startFakeSlack()
+    const fake = await startFakeSlack(options.fake)
     onTestFinished(() => fake.close())
     fake.addChannel({ id: GENERAL, name: "general" })
     fake.addChannel({ id: "C0X", name: "x" })
@@ -52,6 +59,7 @@ export const slackWorld = (
       signingSecret: Redacted.make(options.signingSecret ?? fake.signingSecret),
       apiUrl: fake.url,
       http: { host: "127.0.0.1", port: 0, path: "/slack/events" },
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
     }
     const adapter = makeSlackAdapter(config, { log: () => {}, minSendIntervalMs: 0, ...options.adapter })
     const start = fake.posts.length
