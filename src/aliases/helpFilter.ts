@@ -1,0 +1,32 @@
+import { Either } from "effect"
+import { compileLinear, Ineligible, type LinearProgram } from "./LinearMatcher.ts"
+import { parsePythonRegex, RegexDialectError } from "./PythonRegex.ts"
+
+/** The longest `--filter` accepted, in characters. */
+export const MAX_FILTER_LENGTH = 200
+/** The largest filter program, in instructions (`a{1000}` counts a thousand). */
+export const MAX_FILTER_PROGRAM = 2_000
+
+/**
+ * A help filter (st2: `re.search(filter, display, re.IGNORECASE)`) compiled for the linear
+ * matcher: parsed as Python reads it, case-insensitive, `.` not matching a newline (no DOTALL).
+ * Fails with the reason a filter cannot be used, written for the chat user.
+ */
+export const compileHelpFilter = (filter: string): Either.Either<LinearProgram, string> => {
+  if (filter.length > MAX_FILTER_LENGTH)
+    return Either.left(`the filter is ${filter.length} characters long; the limit is ${MAX_FILTER_LENGTH}`)
+  try {
+    return Either.right(
+      compileLinear(parsePythonRegex(filter).root, {
+        dotAll: false,
+        ignoreCase: true,
+        maxProgram: MAX_FILTER_PROGRAM,
+      }),
+    )
+  } catch (e) {
+    if (e instanceof Ineligible) return Either.left(`"${filter}" cannot be used as a filter: ${e.message}`)
+    if (e instanceof RegexDialectError)
+      return Either.left(`"${filter}" is not a valid regular expression: ${e.message}`)
+    throw e
+  }
+}
