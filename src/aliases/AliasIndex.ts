@@ -108,9 +108,9 @@ class Bucket {
   /**
    * Entries whose format takes the command, in st2's order. A candidate without a linear
    * program runs in-process when `slow` is undefined; otherwise its outcome comes from `slow`,
-   * or its job is added to `jobs` (or `timedOut` is set) and the hits are incomplete.
+   * or its job is added to `state.jobs` (or `state.timedOut` is set) and the hits are incomplete.
    */
-  matches(cmd: PreparedCommand, slow: SlowResults | undefined, state: SlowState): Array<Hit> {
+  matches(cmd: PreparedCommand, slow: Slow, state: SlowState): Array<Hit> {
     const candidates: Array<Entry> = []
     this.index.candidates(cmd.words, candidates)
     for (const e of this.index.scanned) if (cmd.stream.includes(e.compiled.required)) candidates.push(e)
@@ -132,16 +132,22 @@ class Bucket {
   }
 }
 
+/**
+ * How formats without a linear program are matched: in-process (`undefined`), not at all but
+ * reported as jobs (`"defer"`), or from the outcomes of jobs that ran (`SlowResults`).
+ */
+type Slow = SlowResults | "defer" | undefined
+
 interface SlowState {
   readonly jobs: Array<SlowJob>
   timedOut: Entry | undefined
 }
 
 /** The first match (or, with `all`, every match) of one entry's format, or why it is not known. */
-const tryFormat = (e: Entry, cmd: PreparedCommand, all: boolean, slow: SlowResults | undefined): Tried => {
+const tryFormat = (e: Entry, cmd: PreparedCommand, all: boolean, slow: Slow): Tried => {
   const f = e.compiled
   if (slow === undefined || f.linear !== undefined) return matchesIn(f, cmd.stream, all)[0]
-  const outcome = slow.get(f, all)
+  const outcome = slow === "defer" ? undefined : slow.get(f, all)
   if (outcome === undefined) return { format: f, alias: aliasRef(e.alias), stream: cmd.stream, all }
   return outcome._tag === "TimedOut" ? "timedOut" : outcome.matches[0]
 }
@@ -150,12 +156,12 @@ const tryFormat = (e: Entry, cmd: PreparedCommand, all: boolean, slow: SlowResul
 const allMatches = (
   e: Entry,
   cmd: PreparedCommand,
-  slow: SlowResults | undefined,
+  slow: Slow,
 ): ReadonlyArray<FormatMatch> | SlowJob | "timedOut" => {
   const f = e.compiled
   if (f.linear !== undefined) return matchesIn(f, cmd.stream, true)
   if (slow === undefined) return jsMatches(f, cmd.stream, true)
-  const outcome = slow.get(f, true)
+  const outcome = slow === "defer" ? undefined : slow.get(f, true)
   if (outcome === undefined) return { format: f, alias: aliasRef(e.alias), stream: cmd.stream, all: true }
   return outcome._tag === "TimedOut" ? "timedOut" : outcome.matches
 }
@@ -277,13 +283,14 @@ export class AliasIndex {
   /**
    * st2's `get_matching_alias` (`POST /actionalias/match`) plus the parameters of each execution.
    * Formats the linear matcher cannot take (back-references) run on the JavaScript engine
-   * in-process, unbounded: fine for tools and tests. The bot passes `slow` instead: it then gets
-   * `NeedsWorker` with the jobs to run off the event loop, calls again with their outcomes, and
+   * in-process, unbounded: fine for tools and tests. The bot passes `slow` instead: `"defer"`
+   * (the per-command path, which never waits) or `SlowResults`; it then gets `NeedsWorker` with
+   * the jobs to run off the event loop, calls again with their outcomes in `SlowResults`, and
    * gets `TimedOut` when one of them ran out of time.
    */
   match(command: string): AliasMatch
-  match(command: string, slow: SlowResults): AliasMatch | NeedsWorker | MatchTimedOut
-  match(command: string, slow?: SlowResults): AliasMatch | NeedsWorker | MatchTimedOut {
+  match(command: string, slow: SlowResults | "defer"): AliasMatch | NeedsWorker | MatchTimedOut
+  match(command: string, slow?: SlowResults | "defer"): AliasMatch | NeedsWorker | MatchTimedOut {
     const cmd = prepareCommand(command)
     const state: SlowState = { jobs: [], timedOut: undefined }
     const hits = this.single.matches(cmd, slow, state)
@@ -325,25 +332,7 @@ export class AliasIndex {
 
   /** st2's `generate_helpstring_result` (`GET /actionalias/help`), limit/offset quirks included. */
   help(query: HelpQuery = {}, options: HelpOptions = {}): HelpResult {
-    const limit = query.limit ?? 0
-    const offset = query.offset ?? 0
-    const work: MatchWork = { steps: 0 }
-    const test = filterTest(query.filter, work)
-    const maxSteps = options.maxSteps ?? Number.POSITIVE_INFINITY
-    const helpstrings: Array<HelpString> = []
-    let count = 0
-    for (const h of this.helpEntries) {
-      if (query.pack && query.pack !== h.pack) continue
-      if (work.steps > maxSteps) return { available: count, helpstrings, incomplete: true }
-      if (!test(h.display)) continue
-      const skip =
-        (offset === 0 && limit > 0 && count >= limit) ||
-        (offset > 0 && limit === 0 && count < offset) ||
-        (offset > 0 && limit > 0 && (count < offset || count >= offset + limit))
-      if (!skip) helpstrings.push(h)
-      count++
-    }
-    return { available: count, helpstrings }
+    return selectHelp(this.helpEntries, query, options)
   }
 
   /** The display strings closest to a command that matched nothing ("did you mean"). */
@@ -372,6 +361,37 @@ const ambiguous = (message: string, hits: ReadonlyArray<Entry>): AliasMatch => (
   message,
   candidates: hits.map((e) => ({ alias: e.alias, format: e.compiled.format, display: e.display })),
 })
+
+/**
+ * The help strings that pass `pack` and `filter`, paged: st2's `generate_helpstring_result` over
+ * `entries` (in st2's order). Also used on help strings StackStorm sent (fetched unfiltered, so
+ * that no user's pattern runs in StackStorm's regex engine).
+ */
+export const selectHelp = <H extends { readonly pack: string; readonly display: string }>(
+  entries: ReadonlyArray<H>,
+  query: HelpQuery,
+  options: HelpOptions = {},
+): { readonly available: number; readonly helpstrings: ReadonlyArray<H>; readonly incomplete?: boolean } => {
+  const limit = query.limit ?? 0
+  const offset = query.offset ?? 0
+  const work: MatchWork = { steps: 0 }
+  const test = filterTest(query.filter, work)
+  const maxSteps = options.maxSteps ?? Number.POSITIVE_INFINITY
+  const helpstrings: Array<H> = []
+  let count = 0
+  for (const h of entries) {
+    if (query.pack && query.pack !== h.pack) continue
+    if (work.steps > maxSteps) return { available: count, helpstrings, incomplete: true }
+    if (!test(h.display)) continue
+    const skip =
+      (offset === 0 && limit > 0 && count >= limit) ||
+      (offset > 0 && limit === 0 && count < offset) ||
+      (offset > 0 && limit > 0 && (count < offset || count >= offset + limit))
+    if (!skip) helpstrings.push(h)
+    count++
+  }
+  return { available: count, helpstrings }
+}
 
 const pendingOrTimedOut = (state: SlowState): NeedsWorker | MatchTimedOut | undefined => {
   if (state.jobs.length > 0) return { _tag: "NeedsWorker", jobs: state.jobs }

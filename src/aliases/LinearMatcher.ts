@@ -338,8 +338,9 @@ class Compiler {
 
   emit(code: number, a = 0, b = 0): number {
     const pc = this.op.length / 3
-    if (pc >= MAX_PROGRAM)
-      throw new Ineligible("the pattern is too large once its repetitions are written out")
+    const max = this.o.maxProgram ?? MAX_PROGRAM
+    if (pc >= max)
+      throw new Ineligible(`it is too large once its repetitions are written out (over ${max} instructions)`)
     this.op.push(code, a, b)
     this.regAt.push(this.reg)
     return pc
