@@ -207,6 +207,7 @@ describe("LinearMatcher: the JavaScript engine's results, in linear time", () =>
       expect(viaLinear(root, { dotAll: true }, s), source).toEqual(viaRegExp(root, "s", s))
     }
     check("(?![^a])", "🚀") // V8 finds the empty match at index 1, between the halves
+    check("(?<=(?:x|y)\\S)", "x🚀") // ...where nothing can be read backwards either
     check("(?:(a)|b)*", "ab") // group 1 is unset after the `b` iteration
     check("(a*)?", "b") // an optional iteration that matched empty fails: group 1 unset
     check("(?=(a))a", "a") // a positive lookahead's capture stays
