@@ -1006,9 +1006,14 @@ export class LinearRun {
           }
           case STAR: {
             // The whole run; the rest is tried from its end first (BT_STAR gives back the rest).
+            // Where STAR entered later in the run is known to fail, so is the rest from there
+            // on: the scan stops before it (each position of a run is scanned once in all).
             const kind = ops[i + 2]!
             let end = pos
-            for (let len = this.one(kind, a, end); len > 0; len = this.one(kind, a, end)) end += len
+            for (let len = this.one(kind, a, end); len > 0; len = this.one(kind, a, end)) {
+              if (this.failed(this.key(pc, end + len))) break
+              end += len
+            }
             steps += end - pos
             if (end > pos) {
               stk[sp] = BT_STAR
