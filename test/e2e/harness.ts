@@ -47,6 +47,8 @@ export interface HarnessOptions {
   readonly credentialWaitMs?: number
   readonly maxMessageLength?: number
   readonly perUserConcurrency?: number
+  /** Keys of the config's `limits` section (e.g. `max_command_length`). */
+  readonly limits?: Record<string, unknown>
 }
 
 /**
@@ -83,6 +85,7 @@ export const startHarness = async (options: HarnessOptions = {}): Promise<Harnes
       api_auth: { user: { name: DEFAULT_USER.name, password: DEFAULT_USER.password } },
       ...options.stackstorm,
     },
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
   })
   if (Either.isLeft(decoded)) throw new Error(`bad test config: ${JSON.stringify(decoded.left)}`)
   const credential: CredentialSource =
