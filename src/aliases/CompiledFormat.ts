@@ -98,6 +98,15 @@ export const withAnchors = (parsed: ParsedRegex): ParsedRegex => {
 /** The tree both matchers are built from. */
 const treeOf = (format: string): ParsedRegex => withAnchors(parsePythonRegex(translateFormat(format)))
 
+/** Named groups with their group numbers (every capturing group counts), in `groupdict` order. */
+const numberedGroupsOf = (tree: ParsedRegex): ReadonlyArray<readonly [string, number]> => {
+  const out: Array<readonly [string, number]> = []
+  tree.groups.forEach((g, i) => {
+    if (g !== undefined) out.push([g, i + 1])
+  })
+  return out
+}
+
 /** The JavaScript source of a format's matcher (`u` and `s` flags). */
 const jsSourceOf = (format: string): string => toJsSource(treeOf(format).root, { dotAll: true })
 
@@ -108,11 +117,10 @@ class LazyCompiledFormat implements CompiledFormat {
   private compiled: RegExp | undefined
   private program: LinearProgram | null | undefined
   private reason = ""
+  private numbered: ReadonlyArray<readonly [string, number]> | undefined
 
   constructor(
     readonly format: string,
-    /** Named groups with their group numbers, in `groupdict` order. */
-    readonly numberedGroups: ReadonlyArray<readonly [string, number]>,
     readonly groupNames: ReadonlyArray<string>,
     readonly defaults: ReadonlyArray<readonly [string, string]>,
     readonly prefixes: ReadonlyArray<LiteralPrefix> | undefined,
@@ -134,10 +142,18 @@ class LazyCompiledFormat implements CompiledFormat {
     return this.compiled
   }
 
+  /** Built with the program (from the same parse): only the linear matcher needs the numbers. */
+  get numberedGroups(): ReadonlyArray<readonly [string, number]> {
+    if (this.numbered === undefined) this.numbered = numberedGroupsOf(treeOf(this.format))
+    return this.numbered
+  }
+
   get linear(): LinearProgram | undefined {
     if (this.program === undefined) {
+      const tree = treeOf(this.format)
+      this.numbered ??= numberedGroupsOf(tree)
       try {
-        this.program = compileLinear(treeOf(this.format).root, { dotAll: true })
+        this.program = compileLinear(tree.root, { dotAll: true })
       } catch (e) {
         if (!(e instanceof Ineligible)) throw e
         this.program = null
@@ -164,11 +180,7 @@ export const compileFormat = (format: string): Either.Either<CompiledFormat, str
       for (const m of format.matchAll(optionalFindRe))
         defaults.push([m[1]!, (m[2] ?? "") + (m[3] ?? "") + (m[4] ?? "") + (m[5] ?? "")])
     const parsed = treeOf(format)
-    const numbered: Array<readonly [string, number]> = []
-    parsed.groups.forEach((g, i) => {
-      if (g !== undefined) numbered.push([g, i + 1])
-    })
-    const groupNames = numbered.map(([g]) => g)
+    const groupNames = parsed.groups.filter((g): g is string => g !== undefined)
     for (const [key] of defaults)
       if (!groupNames.includes(key))
         return Either.left(
@@ -177,7 +189,7 @@ export const compileFormat = (format: string): Either.Either<CompiledFormat, str
     const prefixes = literalPrefixes(parsed.root)
     // `required` only filters formats without a prefix (the scanned ones).
     const required = prefixes === undefined ? requiredLiteral(parsed.root) : ""
-    return Either.right(new LazyCompiledFormat(format, numbered, groupNames, defaults, prefixes, required))
+    return Either.right(new LazyCompiledFormat(format, groupNames, defaults, prefixes, required))
   } catch (e) {
     if (e instanceof RegexDialectError) return Either.left(e.message)
     return Either.left(

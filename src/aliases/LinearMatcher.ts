@@ -198,15 +198,30 @@ const buildClass = (negated: boolean, items: ReadonlyArray<ClassItem>, ignoreCas
   return { ascii: table, test: (cp) => matches(cp) !== negated }
 }
 
-/** Classes are few and repeated in every format (`["']`, `\s`): each is built once. */
+/**
+ * Classes are few and repeated in every format (`["']`, `\\s`): each is built once, found by its
+ * node (st2's nodes are shared between trees) or else by its text.
+ */
 const classCache = new Map<string, CharClass>()
-const charClass = (negated: boolean, items: ReadonlyArray<ClassItem>, ignoreCase: boolean): CharClass => {
-  const key = `${negated ? "^" : ""}${ignoreCase ? "i" : ""}${JSON.stringify(items)}`
+const classOfNode = [new WeakMap<RegexNode, CharClass>(), new WeakMap<RegexNode, CharClass>()]
+const charClass = (node: RegexNode, ignoreCase: boolean): CharClass => {
+  const byNode = classOfNode[ignoreCase ? 1 : 0]!
+  const known = byNode.get(node)
+  if (known !== undefined) return known
+  const [negated, items]: [boolean, ReadonlyArray<ClassItem>] =
+    node.t === "class"
+      ? [node.negated, node.items]
+      : [false, [{ t: "category", k: (node as { k: CategoryKind }).k }]]
+  const key =
+    node.t === "category"
+      ? `${ignoreCase ? "i" : ""}\\${node.k}`
+      : `${negated ? "^" : ""}${ignoreCase ? "i" : ""}${JSON.stringify(items)}`
   let c = classCache.get(key)
   if (c === undefined) {
     c = buildClass(negated, items, ignoreCase)
     if (classCache.size < 1024) classCache.set(key, c)
   }
+  byNode.set(node, c)
   return c
 }
 
@@ -291,6 +306,7 @@ class Compiler {
   readonly forced = new Set<number>()
   /** Group number of each capturing group node, in order of its opening parenthesis. */
   private readonly groupNumber = new Map<RegexNode, number>()
+  private readonly slots = new Map<RegexNode, [number, number]>()
   private groups = 0
   registers = 0
   /** The register of the empty-check loop being compiled, or -1. */
@@ -310,30 +326,20 @@ class Compiler {
   private number(alt: Alternation): void {
     for (const b of alt.branches) for (const n of b) this.numberNode(n)
   }
+  /** Numbers groups in order of their opening parenthesis; notes the slots inside each node. */
   private numberNode(node: RegexNode): void {
+    const before = this.groups
     if (node.t === "group") {
-      if ((node.kind === "capture" || node.kind === "named") && !this.groupNumber.has(node))
-        this.groupNumber.set(node, ++this.groups)
+      if (node.kind === "capture" || node.kind === "named") this.groupNumber.set(node, ++this.groups)
       this.number(node.body)
     } else if (node.t === "repeat") this.numberNode(node.body)
+    else return
+    if (this.groups > before) this.slots.set(node, [2 * (before + 1), 2 * this.groups + 2])
   }
 
-  /** The range of group numbers inside a node, as capture slots [from, to); empty when none. */
+  /** The capture slots of the groups inside a node (itself included), [from, to); empty when none. */
   private slotsIn(node: RegexNode): [number, number] {
-    let lo = Number.POSITIVE_INFINITY
-    let hi = -1
-    const walk = (n: RegexNode): void => {
-      if (n.t === "group") {
-        const g = this.groupNumber.get(n)
-        if (g !== undefined) {
-          lo = Math.min(lo, g)
-          hi = Math.max(hi, g)
-        }
-        for (const b of n.body.branches) for (const x of b) walk(x)
-      } else if (n.t === "repeat") walk(n.body)
-    }
-    walk(node)
-    return hi < 0 ? [0, 0] : [2 * lo, 2 * hi + 2]
+    return this.slots.get(node) ?? [0, 0]
   }
 
   emit(code: number, a = 0, b = 0): number {
@@ -396,11 +402,11 @@ class Compiler {
         this.emit(this.o.dotAll ? ANY : ANY_NO_NL)
         return
       case "class":
-        this.classes.push(charClass(node.negated, node.items, fold))
+        this.classes.push(charClass(node, fold))
         this.emit(CLASS, this.classes.length - 1)
         return
       case "category":
-        this.classes.push(charClass(false, [{ t: "category", k: node.k }], fold))
+        this.classes.push(charClass(node, fold))
         this.emit(CLASS, this.classes.length - 1)
         return
       case "assert":
@@ -492,10 +498,10 @@ class Compiler {
       case "char":
         return fold ? [M_CHAR_FOLD, foldCase(node.cp)] : [M_CHAR, node.cp]
       case "class":
-        this.classes.push(charClass(node.negated, node.items, fold))
+        this.classes.push(charClass(node, fold))
         return [M_CLASS, this.classes.length - 1]
       case "category":
-        this.classes.push(charClass(false, [{ t: "category", k: node.k }], fold))
+        this.classes.push(charClass(node, fold))
         return [M_CLASS, this.classes.length - 1]
       default:
         return undefined
