@@ -111,6 +111,21 @@ export interface LinearProgram {
   readonly groupCount: number
   /** True when every match must start at position 0 (the pattern starts with `^` or `\A`). */
   readonly anchored: boolean
+  /**
+   * Per STAR / LAZY_STAR: the characters the rest of the pattern can start with there
+   * (`undefined`: any). A position where the rest cannot start is not tried: it would fail.
+   */
+  readonly guards: ReadonlyArray<Guard | undefined>
+}
+
+/** What the rest of a pattern can start with at some point (a superset is always sound). */
+export interface Guard {
+  /** 1 for the ASCII characters it can start with. */
+  readonly ascii: Uint8Array
+  /** It may start with a character outside ASCII. */
+  readonly other: boolean
+  /** It may match at the very end of the input. */
+  readonly end: boolean
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -599,6 +614,12 @@ export const compileLinear = (root: Alternation, options: LinearOptions): Linear
     rows += regOf[pc]! >= 0 ? 2 : 1
   }
   const first = root.branches.length === 1 ? root.branches[0]![0] : undefined
+  const classList = c.classes
+  const guards: Array<Guard | undefined> = []
+  for (let pc = 0; pc < n; pc++) {
+    const op = ops[pc * 3]!
+    if (op === STAR || op === LAZY_STAR) guards[pc] = guardAt(ops, c.texts, classList, pc + 1)
+  }
   return {
     ops,
     texts: c.texts,
@@ -611,7 +632,99 @@ export const compileLinear = (root: Alternation, options: LinearOptions): Linear
     registers: c.registers,
     groupCount: c.groupCount,
     anchored: first !== undefined && first.t === "assert" && (first.k === "^" || first.k === "A"),
+    guards,
   }
+}
+
+/** The most instructions `guardAt` looks through before it gives up (no guard). */
+const GUARD_SEARCH = 64
+
+/**
+ * What the program from `entry` on can start with, looking through zero-width bookkeeping and
+ * both sides of each choice; `undefined` when it cannot tell cheaply (anything may follow, an
+ * assertion other than `$`, a lookaround, the end of the pattern).
+ */
+const guardAt = (
+  ops: Int32Array,
+  texts: ReadonlyArray<string>,
+  classes: ReadonlyArray<CharClass>,
+  entry: number,
+): Guard | undefined => {
+  const ascii = new Uint8Array(128)
+  let other = false
+  let end = false
+  const seen = new Set<number>()
+  const todo = [entry]
+  const addChar = (cp: number) => {
+    if (cp < 128) ascii[cp] = 1
+    else other = true
+  }
+  /** A one-character matcher's characters; false when it is not a simple set. */
+  const addOne = (kind: number, a: number): boolean => {
+    if (kind === M_CHAR) addChar(a)
+    else if (kind === M_CLASS) {
+      const k = classes[a]!
+      for (let cp = 0; cp < 128; cp++) if (k.ascii[cp] === 1) ascii[cp] = 1
+      other = true
+    } else return false
+    return true
+  }
+  while (todo.length > 0) {
+    const pc = todo.pop()!
+    if (seen.has(pc)) continue
+    seen.add(pc)
+    if (seen.size > GUARD_SEARCH) return undefined
+    const op = ops[pc * 3]!
+    const a = ops[pc * 3 + 1]!
+    const b = ops[pc * 3 + 2]!
+    switch (op) {
+      case SAVE:
+      case RESET:
+      case SET_REG:
+      case CHECK:
+        todo.push(pc + 1)
+        break
+      case JMP:
+        todo.push(a)
+        break
+      case SPLIT:
+        todo.push(a, b)
+        break
+      case CHAR:
+        addChar(a)
+        break
+      case TEXT:
+        addChar(texts[a]!.charCodeAt(0))
+        break
+      case CLASS:
+        addOne(M_CLASS, a)
+        break
+      case OPTIONAL:
+      case STAR:
+      case LAZY_STAR:
+        if (!addOne(b, a)) return undefined
+        todo.push(pc + 1)
+        break
+      case ASSERT:
+        // Python's `$`: the end, or a final newline.
+        if (a === A_END) {
+          end = true
+          ascii[10] = 1
+        } else if (a === A_END_STRING) end = true
+        else return undefined
+        break
+      default:
+        return undefined
+    }
+  }
+  return { ascii, other, end }
+}
+
+/** Whether the rest guarded by `g` can start at `pos`. */
+const canStart = (g: Guard, input: string, pos: number, n: number): boolean => {
+  if (pos >= n) return g.end
+  const u = input.charCodeAt(pos)
+  return u < 128 ? g.ascii[u] === 1 : g.other
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -812,7 +925,7 @@ export class LinearRun {
    * target` (a lookbehind's body must end where the lookbehind stands).
    */
   private run(entry: number, start: number, target: number): boolean {
-    const { ops, memoRow, regOf, texts, classes, classAscii } = this.p
+    const { ops, memoRow, regOf, texts, classes, classAscii, guards } = this.p
     const input = this.input
     const n = this.n
     const width = this.width
@@ -820,6 +933,8 @@ export class LinearRun {
     const regs = this.regs
     const mid = this.mid
     const base = this.sp
+    // The memo is only ever replaced by `claim`, before a run.
+    const mem = memo
     let stk: Int32Array = stack
     let sp = base
     if (sp + 4 > stk.length) stk = growStack()
@@ -828,132 +943,50 @@ export class LinearRun {
     let pc = entry
     let pos = start
     let steps = 0
-    for (;;) {
+    // Each instruction either continues `step` (it matched) or breaks out of `fail` to backtrack.
+    step: for (;;) {
       steps++
-      let ok = true
       if (sp + 8 > stk.length) stk = growStack()
-      const row = memoRow[pc]!
-      if (row >= 0) {
-        const r = regOf[pc]!
-        const key = (r >= 0 && regs[r] === pos ? row + 1 : row) * width + pos
-        if ((memo[key >>> 5]! & (1 << (key & 31))) !== 0) ok = false
-        else {
+      fail: {
+        const row = memoRow[pc]!
+        if (row >= 0) {
+          const r = regOf[pc]!
+          const key = (r >= 0 && regs[r] === pos ? row + 1 : row) * width + pos
+          if ((mem[key >>> 5]! & (1 << (key & 31))) !== 0) break fail
           stk[sp] = BT_FAILED
           stk[sp + 1] = key
           sp += 4
         }
-      }
-      if (ok) {
         const i = pc * 3
         const a = ops[i + 1]!
         switch (ops[i]) {
           case CHAR:
             if (a < 0xd800) {
-              if (input.charCodeAt(pos) === a) {
-                pos++
-                pc++
-              } else ok = false
-            } else if (pos < n && pos !== mid && cpAt(input, pos) === a) {
+              if (input.charCodeAt(pos) !== a) break fail
+              pos++
+            } else {
+              if (pos >= n || pos === mid || cpAt(input, pos) !== a) break fail
               pos += a > 0xffff ? 2 : 1
-              pc++
-            } else ok = false
-            break
-          case CHAR_FOLD: {
-            if (pos >= n || pos === mid) {
-              ok = false
-              break
             }
-            const cp = cpAt(input, pos)
-            if (foldCase(cp) === a) {
-              pos += cp > 0xffff ? 2 : 1
-              pc++
-            } else ok = false
-            break
-          }
+            pc++
+            continue step
           case TEXT: {
             const t = texts[a]!
-            if (input.startsWith(t, pos)) {
-              pos += t.length
-              pc++
-            } else ok = false
-            break
-          }
-          case TEXT_FOLD: {
-            const t = texts[a]!
-            let j = 0
-            while (j < t.length && pos + j < n && foldCase(input.charCodeAt(pos + j)) === t.charCodeAt(j)) j++
-            // The text holds no surrogates, so it never ends inside a pair.
-            if (j === t.length) {
-              pos += j
-              pc++
-            } else ok = false
-            break
-          }
-          case ANY: {
-            if (pos >= n || pos === mid) {
-              ok = false
-              break
-            }
-            const u = input.charCodeAt(pos)
-            pos += u >= 0xd800 && u <= 0xdbff && isTrail(input.charCodeAt(pos + 1)) ? 2 : 1
+            if (!input.startsWith(t, pos)) break fail
+            pos += t.length
             pc++
-            break
+            continue step
           }
-          case ANY_NO_NL: {
-            if (pos >= n || pos === mid) {
-              ok = false
-              break
-            }
-            const u = input.charCodeAt(pos)
-            if (u === 10) {
-              ok = false
-              break
-            }
-            pos += u >= 0xd800 && u <= 0xdbff && isTrail(input.charCodeAt(pos + 1)) ? 2 : 1
-            pc++
-            break
-          }
-          case CLASS: {
-            if (pos >= n || pos === mid) {
-              ok = false
-              break
-            }
-            const u = input.charCodeAt(pos)
-            if (u < 128) {
-              if (classAscii[(a << 7) | u] === 1) {
-                pos++
-                pc++
-              } else ok = false
-              break
-            }
-            const cp = cpAt(input, pos)
-            if (classes[a]!(cp)) {
-              pos += cp > 0xffff ? 2 : 1
-              pc++
-            } else ok = false
-            break
-          }
-          case ASSERT:
-            if (
-              a === A_START
-                ? pos === 0
-                : a === A_END
-                  ? pos === n || (pos === n - 1 && input.charCodeAt(pos) === 10)
-                  : assertion(a, input, pos, n)
-            )
-              pc++
-            else ok = false
-            break
           case SPLIT:
             stk[sp] = BT_BRANCH
             stk[sp + 1] = ops[i + 2]!
             stk[sp + 2] = pos
             sp += 4
             pc = a
-            break
+            continue step
           case JMP:
             pc = a
-            break
+            continue step
           case SAVE:
             stk[sp] = BT_CAP
             stk[sp + 1] = a
@@ -961,45 +994,12 @@ export class LinearRun {
             sp += 4
             caps[a] = pos
             pc++
-            break
-          case RESET:
-            for (let s = a; s < ops[i + 2]!; s++)
-              if (caps[s] !== -1) {
-                if (sp + 4 > stk.length) stk = growStack()
-                stk[sp] = BT_CAP
-                stk[sp + 1] = s
-                stk[sp + 2] = caps[s]!
-                sp += 4
-                caps[s] = -1
-              }
-            pc++
-            break
-          case SET_REG:
-            stk[sp] = BT_REG
-            stk[sp + 1] = a
-            stk[sp + 2] = regs[a]!
-            sp += 4
-            regs[a] = pos
-            pc++
-            break
-          case CHECK:
-            if (regs[a] === pos) ok = false
-            else pc++
-            break
-          case BEHIND_CHAR: {
-            const hit = pos > 0 && pos !== mid && cpBefore(input, pos) === a
-            if (hit !== (ops[i + 2] === 1)) pc++
-            else ok = false
-            break
-          }
-          case AHEAD_CHAR: {
-            const hit = pos < n && pos !== mid && cpAt(input, pos) === a
-            if (hit !== (ops[i + 2] === 1)) pc++
-            else ok = false
-            break
-          }
+            continue step
           case OPTIONAL: {
-            const len = this.one(ops[i + 2]!, a, pos)
+            const kind = ops[i + 2]!
+            const u = input.charCodeAt(pos)
+            const len =
+              kind === M_CLASS && u < 128 && pos !== mid ? classAscii[(a << 7) | u]! : this.one(kind, a, pos)
             if (len > 0) {
               stk[sp] = BT_BRANCH
               stk[sp + 1] = pc + 1
@@ -1008,7 +1008,7 @@ export class LinearRun {
               pos += len
             }
             pc++
-            break
+            continue step
           }
           case STAR: {
             // The whole run; the rest is tried from its end first (BT_STAR gives back the rest).
@@ -1029,37 +1029,135 @@ export class LinearRun {
               sp += 4
               pos = end
             }
+            const g = guards[pc]
+            if (g !== undefined && !canStart(g, input, pos, n)) break fail
             pc++
-            break
+            continue step
           }
-          case LAZY_STAR:
-            // The rest first; BT_LAZY takes one more character when it fails.
+          case LAZY_STAR: {
+            // The rest first; BT_LAZY takes one more character when it fails (at once, when the
+            // rest cannot start here).
             stk[sp] = BT_LAZY
             stk[sp + 1] = pc
             stk[sp + 2] = pos
             stk[sp + 3] = pos
             sp += 4
+            const g = guards[pc]
+            if (g !== undefined && !canStart(g, input, pos, n)) break fail
             pc++
-            break
-          case LOOK:
+            continue step
+          }
+          case ASSERT:
+            if (
+              a === A_START
+                ? pos !== 0
+                : a === A_END
+                  ? pos !== n && !(pos === n - 1 && input.charCodeAt(pos) === 10)
+                  : !assertion(a, input, pos, n)
+            )
+              break fail
+            pc++
+            continue step
+          case CLASS: {
+            if (pos >= n || pos === mid) break fail
+            const u = input.charCodeAt(pos)
+            if (u < 128) {
+              if (classAscii[(a << 7) | u] !== 1) break fail
+              pos++
+            } else {
+              const cp = cpAt(input, pos)
+              if (!classes[a]!(cp)) break fail
+              pos += cp > 0xffff ? 2 : 1
+            }
+            pc++
+            continue step
+          }
+          case ANY: {
+            if (pos >= n || pos === mid) break fail
+            const u = input.charCodeAt(pos)
+            pos += u >= 0xd800 && u <= 0xdbff && isTrail(input.charCodeAt(pos + 1)) ? 2 : 1
+            pc++
+            continue step
+          }
+          case ANY_NO_NL: {
+            if (pos >= n || pos === mid) break fail
+            const u = input.charCodeAt(pos)
+            if (u === 10) break fail
+            pos += u >= 0xd800 && u <= 0xdbff && isTrail(input.charCodeAt(pos + 1)) ? 2 : 1
+            pc++
+            continue step
+          }
+          case CHAR_FOLD: {
+            if (pos >= n || pos === mid) break fail
+            const cp = cpAt(input, pos)
+            if (foldCase(cp) !== a) break fail
+            pos += cp > 0xffff ? 2 : 1
+            pc++
+            continue step
+          }
+          case TEXT_FOLD: {
+            const t = texts[a]!
+            let j = 0
+            while (j < t.length && pos + j < n && foldCase(input.charCodeAt(pos + j)) === t.charCodeAt(j)) j++
+            // The text holds no surrogates, so it never ends inside a pair.
+            if (j !== t.length) break fail
+            pos += j
+            pc++
+            continue step
+          }
+          case RESET:
+            for (let s = a; s < ops[i + 2]!; s++)
+              if (caps[s] !== -1) {
+                if (sp + 4 > stk.length) stk = growStack()
+                stk[sp] = BT_CAP
+                stk[sp + 1] = s
+                stk[sp + 2] = caps[s]!
+                sp += 4
+                caps[s] = -1
+              }
+            pc++
+            continue step
+          case SET_REG:
+            stk[sp] = BT_REG
+            stk[sp + 1] = a
+            stk[sp + 2] = regs[a]!
+            sp += 4
+            regs[a] = pos
+            pc++
+            continue step
+          case CHECK:
+            if (regs[a] === pos) break fail
+            pc++
+            continue step
+          case BEHIND_CHAR: {
+            const hit = pos > 0 && pos !== mid && cpBefore(input, pos) === a
+            if (hit === (ops[i + 2] === 1)) break fail
+            pc++
+            continue step
+          }
+          case AHEAD_CHAR: {
+            const hit = pos < n && pos !== mid && cpAt(input, pos) === a
+            if (hit === (ops[i + 2] === 1)) break fail
+            pc++
+            continue step
+          }
+          case LOOK: {
             this.sp = sp
-            if (this.look(a, pos)) pc++
-            else ok = false
+            const found = this.look(a, pos)
             sp = this.sp
             stk = stack
-            break
+            if (!found) break fail
+            pc++
+            continue step
+          }
           case MATCH:
-            if (target < 0 || pos === target) {
-              // Success: drop what this (sub-)match pushed; its captures stay as they are.
-              this.sp = base
-              if (this.work !== undefined) this.work.steps += steps
-              return true
-            }
-            ok = false
-            break
+            if (target >= 0 && pos !== target) break fail
+            // Success: drop what this (sub-)match pushed; its captures stay as they are.
+            this.sp = base
+            if (this.work !== undefined) this.work.steps += steps
+            return true
         }
       }
-      if (ok) continue
       // Backtrack to the latest alternative, undoing and remembering failures on the way.
       for (;;) {
         sp -= 4
@@ -1067,46 +1165,65 @@ export class LinearRun {
         if (kind === BT_BRANCH) {
           pc = stk[sp + 1]!
           pos = stk[sp + 2]!
-          break
+          continue step
         }
         if (kind === BT_CAP) caps[stk[sp + 1]!] = stk[sp + 2]!
         else if (kind === BT_FAILED) {
           const key = stk[sp + 1]!
-          memo[key >>> 5]! |= 1 << (key & 31)
-        } else if (kind === BT_STAR) {
-          const at = stk[sp + 1]!
-          const from = stk[sp + 2]!
-          const last = stk[sp + 3]!
-          // Entered at `last`, STAR would have tried exactly what failed: the run's end down to `last`.
-          const key = this.key(at, last)
-          memo[key >>> 5]! |= 1 << (key & 31)
-          // One character back (a whole code point: the run started on a boundary).
-          const q = last - (last - from >= 2 && cpBefore(input, last) > 0xffff ? 2 : 1)
-          steps++
-          if (q > from) {
-            stk[sp + 3] = q
-            sp += 4
-          }
-          pc = at + 1
-          pos = q
-          break
+          mem[key >>> 5]! |= 1 << (key & 31)
         } else if (kind === BT_LAZY) {
           const at = stk[sp + 1]!
           const from = stk[sp + 2]!
-          const last = stk[sp + 3]!
-          const len = this.one(ops[at * 3 + 2]!, ops[at * 3 + 1]!, last)
-          steps++
-          const q = last + len
-          if (len > 0 && (memoRow[at]! < 0 || !this.failed(this.key(at, q)))) {
-            stk[sp + 3] = q
-            sp += 4
-            pc = at + 1
-            pos = q
-            break
+          const kind1 = ops[at * 3 + 2]!
+          const a1 = ops[at * 3 + 1]!
+          const g = guards[at]
+          const r = regOf[at]!
+          const row = memoRow[at]!
+          // One more character, and more while the rest cannot start where it stands.
+          let last = stk[sp + 3]!
+          for (;;) {
+            const len = this.one(kind1, a1, last)
+            steps++
+            if (len === 0) break
+            const q = last + len
+            const key = (r >= 0 && regs[r] === q ? row + 1 : row) * width + q
+            if ((mem[key >>> 5]! & (1 << (key & 31))) !== 0) break
+            last = q
+            if (g === undefined || canStart(g, input, q, n)) {
+              stk[sp + 3] = q
+              sp += 4
+              pc = at + 1
+              pos = q
+              continue step
+            }
           }
           // No character left to take (or the rest from there is known to fail): lazily from
           // any start up to here, the same ends were tried.
           this.failRange(at, from, last)
+        } else if (kind === BT_STAR) {
+          const at = stk[sp + 1]!
+          const from = stk[sp + 2]!
+          const g = guards[at]
+          let last = stk[sp + 3]!
+          // One character back (a whole code point: the run started on a boundary), and more
+          // while the rest cannot start there. Entered at `last`, STAR would have tried exactly
+          // what failed (the run's end down to `last`): each position left is marked.
+          let q: number
+          for (;;) {
+            const key = this.key(at, last)
+            mem[key >>> 5]! |= 1 << (key & 31)
+            q = last - (last - from >= 2 && cpBefore(input, last) > 0xffff ? 2 : 1)
+            steps++
+            if (g === undefined || canStart(g, input, q, n) || q === from) break
+            last = q
+          }
+          if (q > from) {
+            stk[sp + 3] = q
+            sp += 4
+          } else if (g !== undefined && !canStart(g, input, q, n)) continue
+          pc = at + 1
+          pos = q
+          continue step
         } else if (kind === BT_REG) regs[stk[sp + 1]!] = stk[sp + 2]!
         else {
           // The barrier: this (sub-)match has no alternative left.
