@@ -899,9 +899,13 @@ export class LinearRun {
     const u = input.charCodeAt(pos)
     switch (kind) {
       case M_ANY:
-        return u >= 0xd800 && u <= 0xdbff && isTrail(input.charCodeAt(pos + 1)) ? 2 : 1
+        return u >= 0xd800 && u <= 0xdbff && pos + 1 < this.n && isTrail(input.charCodeAt(pos + 1)) ? 2 : 1
       case M_ANY_NO_NL:
-        return u === 10 ? 0 : u >= 0xd800 && u <= 0xdbff && isTrail(input.charCodeAt(pos + 1)) ? 2 : 1
+        return u === 10
+          ? 0
+          : u >= 0xd800 && u <= 0xdbff && pos + 1 < this.n && isTrail(input.charCodeAt(pos + 1))
+            ? 2
+            : 1
       case M_CLASS: {
         if (u < 128) return this.p.classAscii[(a << 7) | u] === 1 ? 1 : 0
         const cp = cpAt(input, pos)
@@ -962,7 +966,7 @@ export class LinearRun {
         switch (ops[i]) {
           case CHAR:
             if (a < 0xd800) {
-              if (input.charCodeAt(pos) !== a) break fail
+              if (pos >= n || input.charCodeAt(pos) !== a) break fail
               pos++
             } else {
               if (pos >= n || pos === mid || cpAt(input, pos) !== a) break fail
@@ -997,7 +1001,7 @@ export class LinearRun {
             continue step
           case OPTIONAL: {
             const kind = ops[i + 2]!
-            const u = input.charCodeAt(pos)
+            const u = pos < n ? input.charCodeAt(pos) : 128
             const len =
               kind === M_CLASS && u < 128 && pos !== mid ? classAscii[(a << 7) | u]! : this.one(kind, a, pos)
             if (len > 0) {
@@ -1075,7 +1079,7 @@ export class LinearRun {
           case ANY: {
             if (pos >= n || pos === mid) break fail
             const u = input.charCodeAt(pos)
-            pos += u >= 0xd800 && u <= 0xdbff && isTrail(input.charCodeAt(pos + 1)) ? 2 : 1
+            pos += u >= 0xd800 && u <= 0xdbff && pos + 1 < n && isTrail(input.charCodeAt(pos + 1)) ? 2 : 1
             pc++
             continue step
           }
@@ -1083,7 +1087,7 @@ export class LinearRun {
             if (pos >= n || pos === mid) break fail
             const u = input.charCodeAt(pos)
             if (u === 10) break fail
-            pos += u >= 0xd800 && u <= 0xdbff && isTrail(input.charCodeAt(pos + 1)) ? 2 : 1
+            pos += u >= 0xd800 && u <= 0xdbff && pos + 1 < n && isTrail(input.charCodeAt(pos + 1)) ? 2 : 1
             pc++
             continue step
           }

@@ -108,10 +108,12 @@ const tailStart = (c: string, work: ScanWork | undefined): number => {
       // A value here: a word (`(\S+)` takes all of it: a shorter one is followed by a non-space),
       // `""`, `''`, or `"…"`, `'…'`, `{…}` with the closing character at x+2 or later.
       const ahead = f[x + 2]!
+      // (Reads stay inside the text: one past the end deoptimises V8's optimised code.)
+      const u1 = x + 1 < n ? c.charCodeAt(x + 1) : -1
       if (
         (f[end]! & AFTER) !== 0 ||
-        (u === DQ && ((c.charCodeAt(x + 1) === DQ && (ahead & AFTER) !== 0) || (ahead & DQ_AHEAD) !== 0)) ||
-        (u === SQ && ((c.charCodeAt(x + 1) === SQ && (ahead & AFTER) !== 0) || (ahead & SQ_AHEAD) !== 0)) ||
+        (u === DQ && ((u1 === DQ && (ahead & AFTER) !== 0) || (ahead & DQ_AHEAD) !== 0)) ||
+        (u === SQ && ((u1 === SQ && (ahead & AFTER) !== 0) || (ahead & SQ_AHEAD) !== 0)) ||
         (u === LBRACE && (ahead & RB_AHEAD) !== 0)
       )
         flags = VALUE
@@ -197,7 +199,7 @@ const findPairs = (t: string, work: ScanWork | undefined): Array<readonly [strin
     }
     const key = t.slice(k0, keyEnd)
     const u = t.charCodeAt(q)
-    const u2 = t.charCodeAt(q + 1)
+    const u2 = q + 1 < m ? t.charCodeAt(q + 1) : -1
     // The closing quote or brace of `"(.+?)"`, `'(.+?)'`, `({.+?})`: the first at q+2 or later.
     const quoted = u === DQ || u === SQ ? next(u, q + 2) : -1
     const braced = u === LBRACE ? next(RBRACE, q + 2) : -1
