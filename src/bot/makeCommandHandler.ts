@@ -61,8 +61,12 @@ export type CommandHandler = (request: CommandRequest<ChatMessage>, done: () => 
  * credential is at hand, st2 accepts the execution) is plain code and callbacks: match, POST,
  * queue the ack, `done`. A command is the bot's unit of work, thousands a second in a burst, and
  * a fiber with its effect steps cost more than the rest of this path together. Everything else
- * (help, a remote match, `match_multiple`, a credential being renewed, any failure) continues on
- * a fiber, written as effects.
+ * (help, a remote match, `match_multiple`, a credential being renewed, any failure, a format
+ * that needs the worker) continues on a fiber, written as effects.
+ *
+ * Limits (`BotSettings.limits`): a command over `maxCommandLength` is answered before anything
+ * else; formats the linear matcher cannot take run in a `RegexWorker` (owned by the caller's
+ * scope) within `matchTimeoutMs`.
  */
 export const makeCommandHandler = (fork: (effect: Effect.Effect<void>) => void) =>
   Effect.gen(function* () {
