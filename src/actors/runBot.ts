@@ -147,6 +147,7 @@ export const runBot = (options: BotOptions): Effect.Effect<Bot, Error, Scope.Sco
         botPrefix: st2.botPrefix,
         pluginPrefix: st2.pluginPrefix,
         routeKey: st2.routeKey,
+        limits: config.limits,
       }),
       Layer.succeed(ChatAdapters, { all: queues }),
       Layer.succeed(AliasRefresh, {

@@ -3,14 +3,20 @@ import { type ActionAlias, aliasRef } from "../st2/ActionAlias.ts"
 import {
   type CompiledFormat,
   compileFormat,
+  type Extracted,
   extractAll,
-  extractOne,
+  extractFrom,
+  type FormatMatch,
+  jsMatches,
+  matchesIn,
   occurrenceCommands,
 } from "./CompiledFormat.ts"
 import { type FormatRejected, formatRejected } from "./FormatRejected.ts"
+import { compileHelpFilter } from "./helpFilter.ts"
+import { LinearRun, type MatchWork } from "./LinearMatcher.ts"
 import { PrefixIndex } from "./PrefixIndex.ts"
 import { type PreparedCommand, prepareCommand } from "./PreparedCommand.ts"
-import { pythonRegExp } from "./pythonRegExp.ts"
+import type { MatchTimedOut, NeedsWorker, SlowJob, SlowResults } from "./SlowMatch.ts"
 import { type SuggestionSource, suggestDisplays, suggestionSource } from "./suggestDisplays.ts"
 
 export type AliasMatch =
@@ -62,6 +68,16 @@ export interface HelpResult {
   /** How many help strings pass `pack` and `filter`, before `limit`/`offset`. */
   readonly available: number
   readonly helpstrings: ReadonlyArray<HelpString>
+  /** True when `maxSteps` ran out before every help string was tried (the counts are partial). */
+  readonly incomplete?: boolean
+}
+
+export interface HelpOptions {
+  /**
+   * A bound on the filter's work over all help strings (the linear matcher's steps); past it
+   * `help` stops and says `incomplete`. Unbounded when absent.
+   */
+  readonly maxSteps?: number
 }
 
 interface Entry {
@@ -73,6 +89,15 @@ interface Entry {
   readonly multiple: boolean
 }
 
+/** A format that takes the command, with its extraction (st2: no ParseException). */
+interface Hit {
+  readonly entry: Entry
+  readonly extracted: Extracted
+}
+
+/** What matching one candidate gave: its first match (or none), or why it is not known yet. */
+type Tried = FormatMatch | undefined | SlowJob | "timedOut"
+
 class Bucket {
   readonly index = new PrefixIndex<Entry>()
 
@@ -80,21 +105,65 @@ class Bucket {
     this.index.add(entry.compiled.prefixes, entry)
   }
 
-  /** Entries whose format takes the command (st2: `extract_parameters` raised no ParseException). */
-  matches(cmd: PreparedCommand): Array<Entry> {
+  /**
+   * Entries whose format takes the command, in st2's order. A candidate without a linear
+   * program runs in-process when `slow` is undefined; otherwise its outcome comes from `slow`,
+   * or its job is added to `state.jobs` (or `state.timedOut` is set) and the hits are incomplete.
+   */
+  matches(cmd: PreparedCommand, slow: Slow, state: SlowState): Array<Hit> {
     const candidates: Array<Entry> = []
     this.index.candidates(cmd.words, candidates)
     for (const e of this.index.scanned) if (cmd.stream.includes(e.compiled.required)) candidates.push(e)
-    const hits: Array<Entry> = []
+    const hits: Array<Hit> = []
     let last = -1
     candidates.sort((a, b) => a.seq - b.seq)
     for (const e of candidates) {
       if (e.seq === last) continue
       last = e.seq
-      if (Either.isRight(extractOne(e.compiled, cmd))) hits.push(e)
+      const tried = tryFormat(e, cmd, false, slow)
+      if (tried === "timedOut") state.timedOut ??= e
+      else if (tried !== undefined && "stream" in tried) state.jobs.push(tried)
+      else {
+        const extracted = extractFrom(e.compiled, tried, cmd)
+        if (Either.isRight(extracted)) hits.push({ entry: e, extracted })
+      }
     }
     return hits
   }
+}
+
+/**
+ * How formats without a linear program are matched: in-process (`undefined`), not at all but
+ * reported as jobs (`"defer"`), or from the outcomes of jobs that ran (`SlowResults`).
+ */
+type Slow = SlowResults | "defer" | undefined
+
+interface SlowState {
+  readonly jobs: Array<SlowJob>
+  timedOut: Entry | undefined
+}
+
+/** The first match (or, with `all`, every match) of one entry's format, or why it is not known. */
+const tryFormat = (e: Entry, cmd: PreparedCommand, all: boolean, slow: Slow): Tried => {
+  const f = e.compiled
+  if (slow === undefined || f.linear !== undefined) return matchesIn(f, cmd.stream, all)[0]
+  const outcome = slow === "defer" ? undefined : slow.get(f, all)
+  if (outcome === undefined) return { format: f, alias: aliasRef(e.alias), stream: cmd.stream, all }
+  return outcome._tag === "TimedOut" ? "timedOut" : outcome.matches[0]
+}
+
+/** Every match of a `match_multiple` winner (its linear program, the engine in-process, or `slow`). */
+const allMatches = (
+  e: Entry,
+  cmd: PreparedCommand,
+  slow: Slow,
+): ReadonlyArray<FormatMatch> | SlowJob | "timedOut" => {
+  const f = e.compiled
+  if (f.linear !== undefined) return matchesIn(f, cmd.stream, true)
+  if (slow === undefined) return jsMatches(f, cmd.stream, true)
+  const outcome = slow === "defer" ? undefined : slow.get(f, true)
+  if (outcome === undefined) return { format: f, alias: aliasRef(e.alias), stream: cmd.stream, all: true }
+  return outcome._tag === "TimedOut" ? "timedOut" : outcome.matches
 }
 
 const SURROGATE = /[\ud800-\udfff]/
@@ -211,23 +280,47 @@ export class AliasIndex {
     return entries
   }
 
-  /** st2's `get_matching_alias` (`POST /actionalias/match`) plus the parameters of each execution. */
-  match(command: string): AliasMatch {
+  /**
+   * st2's `get_matching_alias` (`POST /actionalias/match`) plus the parameters of each execution.
+   * Formats the linear matcher cannot take (back-references) run on the JavaScript engine
+   * in-process, unbounded: fine for tools and tests. The bot passes `slow` instead: `"defer"`
+   * (the per-command path, which never waits) or `SlowResults`; it then gets `NeedsWorker` with
+   * the jobs to run off the event loop, calls again with their outcomes in `SlowResults`, and
+   * gets `TimedOut` when one of them ran out of time.
+   */
+  match(command: string): AliasMatch
+  match(command: string, slow: SlowResults | "defer"): AliasMatch | NeedsWorker | MatchTimedOut
+  match(command: string, slow?: SlowResults | "defer"): AliasMatch | NeedsWorker | MatchTimedOut {
     const cmd = prepareCommand(command)
-    const hits = this.single.matches(cmd)
-    if (hits.length > 1) return ambiguous(`Command '${command}' matched more than 1 pattern`, hits)
+    const state: SlowState = { jobs: [], timedOut: undefined }
+    const hits = this.single.matches(cmd, slow, state)
+    const unknown = pendingOrTimedOut(state)
+    if (unknown !== undefined) return unknown
+    if (hits.length > 1)
+      return ambiguous(
+        `Command '${command}' matched more than 1 pattern`,
+        hits.map((h) => h.entry),
+      )
     if (hits.length === 1) {
-      const e = hits[0]!
-      const params = extractOne(e.compiled, cmd)
-      return matched(e, Either.isRight(params) ? [params.right] : [], [command])
+      const { entry, extracted } = hits[0]!
+      return matched(entry, Either.isRight(extracted) ? [extracted.right] : [], [command])
     }
-    const multiHits = this.multi.matches(cmd)
+    const multiHits = this.multi.matches(cmd, slow, state)
+    const unknownMulti = pendingOrTimedOut(state)
+    if (unknownMulti !== undefined) return unknownMulti
     if (multiHits.length > 1)
-      return ambiguous(`Command '${command}' matched more than 1 (multi) pattern`, multiHits)
+      return ambiguous(
+        `Command '${command}' matched more than 1 (multi) pattern`,
+        multiHits.map((h) => h.entry),
+      )
     if (multiHits.length === 1) {
-      const e = multiHits[0]!
-      const all = extractAll(e.compiled, cmd)
-      const texts = occurrenceCommands(e.compiled, cmd)
+      const e = multiHits[0]!.entry
+      const every = allMatches(e, cmd, slow)
+      if (every === "timedOut")
+        return { _tag: "TimedOut", alias: aliasRef(e.alias), format: e.compiled.format }
+      if ("stream" in every) return { _tag: "NeedsWorker", jobs: [every] }
+      const all = extractAll(e.compiled, cmd, every)
+      const texts = occurrenceCommands(e.compiled, cmd, every)
       return matched(
         e,
         all.flatMap((x) => (Either.isRight(x) ? [x.right] : [])),
@@ -238,23 +331,8 @@ export class AliasIndex {
   }
 
   /** st2's `generate_helpstring_result` (`GET /actionalias/help`), limit/offset quirks included. */
-  help(query: HelpQuery = {}): HelpResult {
-    const limit = query.limit ?? 0
-    const offset = query.offset ?? 0
-    const test = filterTest(query.filter)
-    const helpstrings: Array<HelpString> = []
-    let count = 0
-    for (const h of this.helpEntries) {
-      if (query.pack && query.pack !== h.pack) continue
-      if (!test(h.display)) continue
-      const skip =
-        (offset === 0 && limit > 0 && count >= limit) ||
-        (offset > 0 && limit === 0 && count < offset) ||
-        (offset > 0 && limit > 0 && (count < offset || count >= offset + limit))
-      if (!skip) helpstrings.push(h)
-      count++
-    }
-    return { available: count, helpstrings }
+  help(query: HelpQuery = {}, options: HelpOptions = {}): HelpResult {
+    return selectHelp(this.helpEntries, query, options)
   }
 
   /** The display strings closest to a command that matched nothing ("did you mean"). */
@@ -285,16 +363,57 @@ const ambiguous = (message: string, hits: ReadonlyArray<Entry>): AliasMatch => (
 })
 
 /**
- * st2 runs `re.search(filter, display, re.IGNORECASE)`. A filter that is not a valid (or not a
- * translatable) Python regex is searched as plain text, case-insensitively, instead of failing.
+ * The help strings that pass `pack` and `filter`, paged: st2's `generate_helpstring_result` over
+ * `entries` (in st2's order). Also used on help strings StackStorm sent (fetched unfiltered, so
+ * that no user's pattern runs in StackStorm's regex engine).
  */
-const filterTest = (filter: string | undefined): ((display: string) => boolean) => {
+export const selectHelp = <H extends { readonly pack: string; readonly display: string }>(
+  entries: ReadonlyArray<H>,
+  query: HelpQuery,
+  options: HelpOptions = {},
+): { readonly available: number; readonly helpstrings: ReadonlyArray<H>; readonly incomplete?: boolean } => {
+  const limit = query.limit ?? 0
+  const offset = query.offset ?? 0
+  const work: MatchWork = { steps: 0 }
+  const test = filterTest(query.filter, work)
+  const maxSteps = options.maxSteps ?? Number.POSITIVE_INFINITY
+  const helpstrings: Array<H> = []
+  let count = 0
+  for (const h of entries) {
+    if (query.pack && query.pack !== h.pack) continue
+    if (work.steps > maxSteps) return { available: count, helpstrings, incomplete: true }
+    if (!test(h.display)) continue
+    const skip =
+      (offset === 0 && limit > 0 && count >= limit) ||
+      (offset > 0 && limit === 0 && count < offset) ||
+      (offset > 0 && limit > 0 && (count < offset || count >= offset + limit))
+    if (!skip) helpstrings.push(h)
+    count++
+  }
+  return { available: count, helpstrings }
+}
+
+const pendingOrTimedOut = (state: SlowState): NeedsWorker | MatchTimedOut | undefined => {
+  if (state.jobs.length > 0) return { _tag: "NeedsWorker", jobs: state.jobs }
+  const e = state.timedOut
+  return e === undefined
+    ? undefined
+    : { _tag: "TimedOut", alias: aliasRef(e.alias), format: e.compiled.format }
+}
+
+/**
+ * st2 runs `re.search(filter, display, re.IGNORECASE)`: here the same pattern, parsed as Python
+ * reads it, on the linear matcher (case-insensitive), so no filter can stall the bot. A filter
+ * it cannot use (not a valid Python regex, a back-reference, too long) is searched as plain text,
+ * case-insensitively, instead of failing; the bot refuses such filters before they get here.
+ */
+const filterTest = (filter: string | undefined, work: MatchWork): ((display: string) => boolean) => {
   if (!filter) return () => true
-  try {
-    const re = pythonRegExp(filter, { ignoreCase: true })
-    return (display) => re.test(display)
-  } catch {
-    const needle = filter.toLowerCase()
-    return (display) => display.toLowerCase().includes(needle)
+  const program = compileHelpFilter(filter)
+  if (Either.isRight(program)) return (display) => new LinearRun(program.right, display, work).exec(0)
+  const needle = filter.toLowerCase()
+  return (display) => {
+    work.steps += display.length
+    return display.toLowerCase().includes(needle)
   }
 }

@@ -1,4 +1,5 @@
 import { Either } from "effect"
+import { compileLinear, Ineligible, type LinearProgram, LinearRun } from "./LinearMatcher.ts"
 import { isPyBlank, type PreparedCommand } from "./PreparedCommand.ts"
 import { type ParsedRegex, parsePythonRegex, type RegexNode, RegexDialectError } from "./PythonRegex.ts"
 import { toJsSource } from "./pythonRegexToJs.ts"
@@ -6,21 +7,35 @@ import { pythonRegExp } from "./pythonRegExp.ts"
 import { anchorsOf, type LiteralPrefix, literalPrefixes, requiredLiteral } from "./regexAnalysis.ts"
 
 /**
- * One alias format (a representation string) compiled to a JavaScript matcher with StackStorm's
- * semantics (`ActionAliasFormatParser`): placeholders become lazy named groups, the rest stays a
- * regular expression, `^\s*` / `\s*$` are added only when StackStorm finds no anchor of its own,
- * DOTALL, case-sensitive, searched (not matched) in the padded command.
+ * One alias format (a representation string) compiled to a matcher with StackStorm's semantics
+ * (`ActionAliasFormatParser`): placeholders become lazy named groups, the rest stays a regular
+ * expression, `^\s*` / `\s*$` are added only when StackStorm finds no anchor of its own, DOTALL,
+ * case-sensitive, searched (not matched) in the padded command.
+ *
+ * Formats are matched by the linear-time matcher (`LinearMatcher.ts`): st2's lazy placeholders
+ * make a format with k of them O(n^k) under a backtracking engine, and a chat command is
+ * anyone's input. The few formats it cannot take (back-references) have `linear === undefined`
+ * and run on the JavaScript `regex`: in-process by default (tools, the sandbox), in a worker
+ * with a time limit in the bot (see `SlowMatch.ts`).
  */
 export interface CompiledFormat {
   readonly format: string
   /**
-   * Searched in `PreparedCommand.stream`. Built on first use: an index of thousands of formats
-   * only ever runs those a command's prefix selects, and constructing every RegExp up front was
-   * a large part of a cold build. Every check that can reject a format runs in `compileFormat`.
+   * The same pattern for the JavaScript engine (`u` and `s` flags): what the linear matcher's
+   * results are checked against, and the matcher of formats it cannot take. Built on first use:
+   * an index of thousands of formats only ever runs those a command's prefix selects, and
+   * constructing every matcher up front was a large part of a cold build. Every check that can
+   * reject a format runs in `compileFormat`.
    */
   readonly regex: RegExp
+  /** The linear-time program, built on first use; `undefined` when it cannot take the format. */
+  readonly linear: LinearProgram | undefined
+  /** Why `linear` is `undefined` (e.g. "back-references"), else "". */
+  readonly slowReason: string
   /** Named groups (placeholders and the author's own `(?P<n>...)`), in Python's `groupdict` order. */
   readonly groupNames: ReadonlyArray<string>
+  /** `groupNames` with their group numbers (counting every capturing group from 1). */
+  readonly numberedGroups: ReadonlyArray<readonly [string, number]>
   /** `{{ key = default }}` placeholders with their defaults (quotes dropped, `{...}` verbatim). */
   readonly defaults: ReadonlyArray<readonly [string, string]>
   /** Literal prefixes every match starts with, or `undefined` (the format is scanned). */
@@ -80,15 +95,29 @@ export const withAnchors = (parsed: ParsedRegex): ParsedRegex => {
   return { root: { t: "alt", branches }, groups: parsed.groups }
 }
 
+/** The tree both matchers are built from. */
+const treeOf = (format: string): ParsedRegex => withAnchors(parsePythonRegex(translateFormat(format)))
+
+/** Named groups with their group numbers (every capturing group counts), in `groupdict` order. */
+const numberedGroupsOf = (tree: ParsedRegex): ReadonlyArray<readonly [string, number]> => {
+  const out: Array<readonly [string, number]> = []
+  tree.groups.forEach((g, i) => {
+    if (g !== undefined) out.push([g, i + 1])
+  })
+  return out
+}
+
 /** The JavaScript source of a format's matcher (`u` and `s` flags). */
-const jsSourceOf = (format: string): string =>
-  toJsSource(withAnchors(parsePythonRegex(translateFormat(format))).root, { dotAll: true })
+const jsSourceOf = (format: string): string => toJsSource(treeOf(format).root, { dotAll: true })
 
 /** Matches nothing: the stand-in should the JavaScript engine refuse a source (see `regex`). */
 const NEVER = /(?!)/su
 
 class LazyCompiledFormat implements CompiledFormat {
   private compiled: RegExp | undefined
+  private program: LinearProgram | null | undefined
+  private reason = ""
+  private numbered: ReadonlyArray<readonly [string, number]> | undefined
 
   constructor(
     readonly format: string,
@@ -112,6 +141,31 @@ class LazyCompiledFormat implements CompiledFormat {
     }
     return this.compiled
   }
+
+  /** Built with the program (from the same parse): only the linear matcher needs the numbers. */
+  get numberedGroups(): ReadonlyArray<readonly [string, number]> {
+    if (this.numbered === undefined) this.numbered = numberedGroupsOf(treeOf(this.format))
+    return this.numbered
+  }
+
+  get linear(): LinearProgram | undefined {
+    if (this.program === undefined) {
+      const tree = treeOf(this.format)
+      this.numbered ??= numberedGroupsOf(tree)
+      try {
+        this.program = compileLinear(tree.root, { dotAll: true })
+      } catch (e) {
+        if (!(e instanceof Ineligible)) throw e
+        this.program = null
+        this.reason = e.message
+      }
+    }
+    return this.program ?? undefined
+  }
+
+  get slowReason(): string {
+    return this.linear === undefined ? this.reason : ""
+  }
 }
 
 /**
@@ -125,7 +179,7 @@ export const compileFormat = (format: string): Either.Either<CompiledFormat, str
     if (format.includes("{{") && format.includes("="))
       for (const m of format.matchAll(optionalFindRe))
         defaults.push([m[1]!, (m[2] ?? "") + (m[3] ?? "") + (m[4] ?? "") + (m[5] ?? "")])
-    const parsed = withAnchors(parsePythonRegex(translateFormat(format)))
+    const parsed = treeOf(format)
     const groupNames = parsed.groups.filter((g): g is string => g !== undefined)
     for (const [key] of defaults)
       if (!groupNames.includes(key))
@@ -152,10 +206,19 @@ export const doesNotMatch = (command: string, format: string): string =>
 
 export const NO_VALUE = "No value supplied and no default value found."
 
+/** One match of a format in a command's stream, whichever engine found it. */
+export interface FormatMatch {
+  readonly index: number
+  /** The matched text. */
+  readonly text: string
+  /** Named groups; `undefined` for a group that did not take part. */
+  readonly groups: Readonly<Record<string, string | undefined>>
+}
+
 /** st2's `match_params_in_stream`: groups, then defaults for empty optionals, then trailing pairs. */
-const paramsOf = (f: CompiledFormat, m: RegExpExecArray, cmd: PreparedCommand): Extracted => {
+export const paramsOf = (f: CompiledFormat, m: FormatMatch, cmd: PreparedCommand): Extracted => {
   const values = new Map<string, string | undefined>()
-  const groups = m.groups ?? {}
+  const groups = m.groups
   for (const name of f.groupNames) values.set(name, groups[name])
   for (const [key, def] of f.defaults) {
     const v = values.get(key)
@@ -172,17 +235,70 @@ const paramsOf = (f: CompiledFormat, m: RegExpExecArray, cmd: PreparedCommand): 
   return Either.right(out)
 }
 
-/** `extract_parameters(format, command)`: the first match (Python's `search`). */
-export const extractOne = (f: CompiledFormat, cmd: PreparedCommand): Extracted => {
-  const m = f.regex.exec(cmd.stream)
-  return m === null ? Either.left(doesNotMatch(cmd.original, f.format)) : paramsOf(f, m, cmd)
+/** Extraction from the first match, or st2's "doesn't match" (`undefined`: there is none). */
+export const extractFrom = (
+  f: CompiledFormat,
+  m: FormatMatch | undefined,
+  cmd: PreparedCommand,
+): Extracted => (m === undefined ? Either.left(doesNotMatch(cmd.original, f.format)) : paramsOf(f, m, cmd))
+
+const fromRun = (f: CompiledFormat, run: LinearRun, stream: string): FormatMatch => {
+  const caps = run.caps
+  const groups: Record<string, string | undefined> = {}
+  for (const [name, g] of f.numberedGroups)
+    groups[name] = caps[2 * g]! < 0 ? undefined : stream.slice(caps[2 * g], caps[2 * g + 1])
+  return { index: caps[0]!, text: stream.slice(caps[0], caps[1]), groups }
+}
+
+const fromExec = (m: RegExpExecArray): FormatMatch => ({ index: m.index, text: m[0], groups: m.groups ?? {} })
+
+/**
+ * The matches of `f` in `stream`: the first one (Python's `search`), or with `all` every
+ * non-overlapping one (`finditer`; after an empty match the search resumes one character on, as
+ * JavaScript's `matchAll` does). Linear-time, unless the format has no linear program: then the
+ * JavaScript engine runs it here (see `CompiledFormat`).
+ */
+export const matchesIn = (f: CompiledFormat, stream: string, all: boolean): Array<FormatMatch> => {
+  const program = f.linear
+  if (program === undefined) return jsMatches(f, stream, all)
+  const run = LinearRun.reuse(program, stream)
+  const out: Array<FormatMatch> = []
+  let from = 0
+  while (from <= stream.length && run.exec(from)) {
+    out.push(fromRun(f, run, stream))
+    if (!all) break
+    const [start, end] = [run.caps[0]!, run.caps[1]!]
+    from = end > start ? end : end + (stream.codePointAt(end)! > 0xffff ? 2 : 1)
+  }
+  return out
 }
 
 const globalRegexes = new WeakMap<CompiledFormat, RegExp>()
 
+/** `matchesIn` on the JavaScript engine (unbounded time: see `CompiledFormat`). */
+export const jsMatches = (f: CompiledFormat, stream: string, all: boolean): Array<FormatMatch> => {
+  if (!all) {
+    const m = f.regex.exec(stream)
+    return m === null ? [] : [fromExec(m)]
+  }
+  let g = globalRegexes.get(f)
+  if (g === undefined) {
+    g = new RegExp(f.regex.source, "gus")
+    globalRegexes.set(f, g)
+  }
+  return Array.from(stream.matchAll(g), fromExec)
+}
+
+/** `extract_parameters(format, command)`: the first match (Python's `search`). */
+export const extractOne = (f: CompiledFormat, cmd: PreparedCommand): Extracted =>
+  extractFrom(f, matchesIn(f, cmd.stream, false)[0], cmd)
+
 /** `extract_parameters(..., match_multiple=True)`: one result per non-overlapping match (finditer). */
-export const extractAll = (f: CompiledFormat, cmd: PreparedCommand): Array<Extracted> =>
-  occurrences(f, cmd).map((m) => paramsOf(f, m, cmd))
+export const extractAll = (
+  f: CompiledFormat,
+  cmd: PreparedCommand,
+  matches: ReadonlyArray<FormatMatch> = matchesIn(f, cmd.stream, true),
+): Array<Extracted> => matches.map((m) => paramsOf(f, m, cmd))
 
 /**
  * Each occurrence of a `match_multiple` format as a command of its own: the matched text plus
@@ -190,14 +306,8 @@ export const extractAll = (f: CompiledFormat, cmd: PreparedCommand): Array<Extra
  * per request (st2 passes `match_multiple=False` there), so a bot runs one request per
  * occurrence with these texts; each extracts exactly that occurrence's parameters.
  */
-export const occurrenceCommands = (f: CompiledFormat, cmd: PreparedCommand): Array<string> =>
-  occurrences(f, cmd).map((m) => m[0].trim() + cmd.tail)
-
-const occurrences = (f: CompiledFormat, cmd: PreparedCommand): Array<RegExpExecArray> => {
-  let g = globalRegexes.get(f)
-  if (g === undefined) {
-    g = new RegExp(f.regex.source, "gus")
-    globalRegexes.set(f, g)
-  }
-  return Array.from(cmd.stream.matchAll(g))
-}
+export const occurrenceCommands = (
+  f: CompiledFormat,
+  cmd: PreparedCommand,
+  matches: ReadonlyArray<FormatMatch> = matchesIn(f, cmd.stream, true),
+): Array<string> => matches.map((m) => m.text.trim() + cmd.tail)

@@ -1,11 +1,12 @@
 import { PY_SPACE_RANGES } from "./pythonRegexToJs.ts"
-import { pythonRegExp } from "./pythonRegExp.ts"
+import { removeEvery, trailingPairs } from "./trailingPairs.ts"
 
 /**
  * A chat command made ready for matching, as StackStorm's `ActionAliasFormatParser` does before
  * it looks at any format: `key=value` pairs at the END of the command are taken off (values bare,
  * "double quoted", 'single quoted' or `{...}`), and what is left is padded with one space on each
- * side. None of this depends on the format, so the index does it once per command.
+ * side. None of this depends on the format, so the index does it once per command. Linear in the
+ * command's length (st2's own regexes are exponential on some commands).
  */
 export interface PreparedCommand {
   /** The command as the user typed it (used in error messages). */
@@ -19,15 +20,6 @@ export interface PreparedCommand {
   /** The first words of `stream`, split on Python whitespace (for the prefix index). */
   readonly words: ReadonlyArray<string>
 }
-
-// StackStorm's snippets, verbatim in Python's dialect, compiled by the same translator as formats.
-const KEY = String.raw`\s*(\S+?)\s*`
-const VALUE = String.raw`""|''|"(.+?)"|'(.+?)'|({.+?})|(\S+)`
-const PAIRS = String.raw`(?:^|\s+)${KEY}=(${VALUE})`
-const ENDING = String.raw`.*?((${PAIRS}\s*)*)$`
-
-const endingRe = pythonRegExp(`(?:${ENDING})`, { dotAll: true })
-const pairsRe = pythonRegExp(PAIRS, { dotAll: true, global: true })
 
 /** How many leading words of a command the prefix index looks at. */
 export const MAX_WORDS = 8
@@ -46,18 +38,10 @@ export const pyWords = (text: string, max = MAX_WORDS): Array<string> => {
 /** Python's `str.strip()` emptiness test. */
 export const isPyBlank = (text: string): boolean => !NOT_SPACE.test(text)
 
+/** st2's `match_kv_pairs_at_end` (`trailingPairs.ts`: linear in the command, whatever it holds). */
 export const prepareCommand = (command: string): PreparedCommand => {
-  let stream = command
-  const pairs: Array<readonly [string, string]> = []
-  // `re.match`: anchored at the start; the ENDING pattern always matches.
-  const ending = endingRe.exec(command)
-  const tail = ending !== null && ending.index === 0 ? ending[1] : undefined
-  if (tail !== undefined && tail !== "") {
-    for (const m of tail.matchAll(pairsRe))
-      pairs.push([m[1]!, (m[3] ?? "") + (m[4] ?? "") + (m[5] ?? "") + (m[6] ?? "")])
-    // Python's str.replace: every occurrence of the tail is removed, not only the last one.
-    stream = stream.split(tail).join("")
-  }
-  stream = ` ${stream} `
-  return { original: command, stream, tail: tail ?? "", pairs, words: pyWords(stream) }
+  const { tail, pairs } = trailingPairs(command)
+  // Python's str.replace: every occurrence of the tail is removed, not only the last one.
+  const stream = ` ${tail === "" ? command : removeEvery(command, tail)} `
+  return { original: command, stream, tail, pairs, words: pyWords(stream) }
 }

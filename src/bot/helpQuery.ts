@@ -1,6 +1,10 @@
 import { Either } from "effect"
+import { compileHelpFilter } from "../aliases/helpFilter.ts"
 
-/** `!st2help` arguments, with st2's help endpoint meaning (`filter` is a case-insensitive regex). */
+/**
+ * `!st2help` arguments, with st2's help endpoint meaning: `filter` is a case-insensitive regular
+ * expression (Python's dialect) searched in each command's display string.
+ */
 export interface HelpQuery {
   readonly pack?: string
   readonly filter?: string
@@ -37,12 +41,11 @@ export const parseHelpQuery = (args: string): Either.Either<HelpQuery, string> =
       query[name] = value
     }
   }
+  // Checked as the index will run it (Python's dialect, the linear matcher): a filter that
+  // cannot be used is answered, never guessed at.
   if (query.filter !== undefined) {
-    try {
-      new RegExp(query.filter, "i")
-    } catch {
-      return Either.left(`--filter "${query.filter}" is not a valid regular expression`)
-    }
+    const program = compileHelpFilter(query.filter)
+    if (Either.isLeft(program)) return Either.left(program.left)
   }
   return Either.right(query)
 }

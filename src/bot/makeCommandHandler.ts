@@ -1,5 +1,8 @@
 import { Context, Effect, Either, FiberRef, LogLevel } from "effect"
 import { type ChatMessage, sourceChannelOf } from "../adapters/ChatAdapter.ts"
+import { type AliasIndex, selectHelp } from "../aliases/AliasIndex.ts"
+import { RegexWorker } from "../aliases/RegexWorker.ts"
+import { SlowResults } from "../aliases/SlowMatch.ts"
 import { logUndelivered, queueDelivery } from "../chat/deliverToChat.ts"
 import type { ActionAlias } from "../st2/ActionAlias.ts"
 import { aliasRef } from "../st2/ActionAlias.ts"
@@ -9,7 +12,7 @@ import type { St2Error } from "../st2/St2Error.ts"
 import type { AliasExecutionRequest, AliasExecutionResult } from "../st2/schemas/AliasExecution.ts"
 import { AliasRefresh } from "./AliasRefresh.ts"
 import { AliasStore } from "./AliasStore.ts"
-import { BotSettings, commandPrefix } from "./BotSettings.ts"
+import { BotSettings, commandPrefix, defaultCommandLimits } from "./BotSettings.ts"
 import { ChatAdapters, type RunningAdapter, UnknownAdapter } from "./ChatAdapters.ts"
 import type { CommandRequest } from "./CommandRequest.ts"
 import { describeFailure } from "./describeFailure.ts"
@@ -27,6 +30,13 @@ import {
 
 /** How long a command waits for the first alias load before asking StackStorm to match it. */
 const firstLoadWait = "5 seconds"
+
+/**
+ * The most work one `help --filter` may do over all help strings, in the linear matcher's steps
+ * (about 12 ns each): over 10,000 commands a word takes under a million, `.*deploy.*` under five,
+ * `(.|.)*!` under ten. Past it, help says the filter is too costly.
+ */
+export const helpFilterMaxSteps = 10_000_000
 
 /** What to run: an alias, the format (representation) that matched, one command text per execution. */
 interface Choice {
@@ -51,14 +61,25 @@ export type CommandHandler = (request: CommandRequest<ChatMessage>, done: () => 
  * credential is at hand, st2 accepts the execution) is plain code and callbacks: match, POST,
  * queue the ack, `done`. A command is the bot's unit of work, thousands a second in a burst, and
  * a fiber with its effect steps cost more than the rest of this path together. Everything else
- * (help, a remote match, `match_multiple`, a credential being renewed, any failure) continues on
- * a fiber, written as effects.
+ * (help, a remote match, `match_multiple`, a credential being renewed, any failure, a format
+ * that needs the worker) continues on a fiber, written as effects.
+ *
+ * Limits (`BotSettings.limits`): a command over `maxCommandLength` is answered before anything
+ * else; formats the linear matcher cannot take run in a `RegexWorker` (owned by the caller's
+ * scope) within `matchTimeoutMs`.
  */
 export const makeCommandHandler = (fork: (effect: Effect.Effect<void>) => void) =>
   Effect.gen(function* () {
+    const settings = yield* BotSettings
+    const limits = settings.limits ?? defaultCommandLimits
+    // Formats the linear matcher cannot take (back-references) run here, within the time limit.
+    const slowMatcher = yield* Effect.acquireRelease(
+      Effect.sync(() => new RegexWorker(limits.matchTimeoutMs)),
+      (w) => Effect.promise(() => w.close()),
+    )
     const services = {
       adapters: yield* ChatAdapters,
-      settings: yield* BotSettings,
+      settings,
       store: yield* AliasStore,
       client: yield* St2Client,
       pending: yield* PendingResults,
@@ -66,6 +87,8 @@ export const makeCommandHandler = (fork: (effect: Effect.Effect<void>) => void) 
       credential: yield* BotCredential,
       fork,
       infoLogs: LogLevel.lessThanEqual(yield* FiberRef.get(FiberRef.currentMinimumLogLevel), LogLevel.Info),
+      limits,
+      slowMatcher,
     }
     // The rare paths (help, remote match) are written against the services; they get them here.
     const context = Context.make(ChatAdapters, services.adapters).pipe(
@@ -90,7 +113,7 @@ export const makeCommandHandler = (fork: (effect: Effect.Effect<void>) => void) 
       Effect.suspend(() => {
         const command = request.command
         if (command._tag === "Help") return provide(help(request, command.args, prefix, reply))
-        return Effect.flatMap(provide(choose(request, command.command, prefix, reply)), (choice) =>
+        return Effect.flatMap(provide(choose(services, request, command.command, prefix, reply)), (choice) =>
           choice === undefined ? Effect.void : execute(services, request, running, choice, reply),
         )
       })
@@ -106,8 +129,15 @@ export const makeCommandHandler = (fork: (effect: Effect.Effect<void>) => void) 
         if (running === undefined) return hand(Effect.fail(new UnknownAdapter({ name: request.adapter })))
         const reply = replyTo(services, running, request)
         const command = request.command
+        // Refused before any parsing or matching: the length bounds everything that follows.
+        const length = command._tag === "Help" ? command.args.length : command.command.length
+        if (length > limits.maxCommandLength) {
+          reply.now(tooLong(length, limits.maxCommandLength))
+          return done()
+        }
+        // "defer": a format the linear matcher cannot take makes this `NeedsWorker`, for `slowly`.
         const local =
-          command._tag === "Help" ? undefined : services.store.peek()?.index.match(command.command)
+          command._tag === "Help" ? undefined : services.store.peek()?.index.match(command.command, "defer")
         const credential = userCredentialNow(services.credential, request)
         if (local?._tag === "Matched" && credential !== undefined) {
           const [only, ...others] = local.commands
@@ -151,6 +181,8 @@ type CommandServices =
 
 interface Services {
   readonly settings: typeof BotSettings.Service
+  readonly limits: typeof defaultCommandLimits
+  readonly slowMatcher: RegexWorker
   readonly client: typeof St2Client.Service
   readonly pending: typeof PendingResults.Service
   readonly credential: typeof BotCredential.Service
@@ -191,35 +223,79 @@ const replyTo = (
   return { now, effect: (text, extra) => Effect.sync(() => now(text, extra)) }
 }
 
+/** `limits.max_command_length` exceeded: said before anything is parsed or matched. */
+export const tooLong = (length: number, max: number): string =>
+  `That command is ${length} characters long; the limit is ${max} (limits.max_command_length). Please shorten it.`
+
+const filterTooCostly =
+  "That filter takes too much work to apply to every command; use a simpler one, or narrow the list with --pack."
+
 const help = (request: CommandRequest, args: string, prefix: string, reply: Reply) =>
   Effect.gen(function* () {
     const query = parseHelpQuery(args)
     if (Either.isLeft(query)) return yield* reply.effect(`${prefix.trim()}help: ${query.left}`)
     const set = yield* (yield* AliasStore).awaitLoaded(firstLoadWait)
-    if (set !== undefined)
-      return yield* reply.effect(renderHelp(set.index.help(query.right), query.right, prefix))
-    // Before the first alias load: ask StackStorm.
+    const limit = { maxSteps: helpFilterMaxSteps }
+    if (set !== undefined) {
+      const result = set.index.help(query.right, limit)
+      return yield* reply.effect(
+        result.incomplete ? filterTooCostly : renderHelp(result, query.right, prefix),
+      )
+    }
+    // Before the first alias load: StackStorm's list, filtered and paged here (st2 would run the
+    // user's pattern in Python's backtracking engine).
     const client = yield* St2Client
-    const remote = yield* withUserCredential(request, (c) => client.aliasHelp(c, query.right)).pipe(
+    const unfiltered = query.right.pack === undefined ? {} : { pack: query.right.pack }
+    const remote = yield* withUserCredential(request, (c) => client.aliasHelp(c, unfiltered)).pipe(
       Effect.either,
     )
-    yield* Either.isRight(remote)
-      ? reply.effect(renderHelp(remote.right, query.right, prefix))
-      : reply.effect(describeFailure(remote.left))
+    if (Either.isLeft(remote)) return yield* reply.effect(describeFailure(remote.left))
+    const result = selectHelp(remote.right.helpstrings, query.right, limit)
+    yield* reply.effect(result.incomplete ? filterTooCostly : renderHelp(result, query.right, prefix))
   })
+
+/**
+ * `index.match`, running the jobs it hands back (formats the linear matcher cannot take) in the
+ * worker until it can answer; `TimedOut` when one ran out of time.
+ */
+const matchLocally = (services: Services, index: AliasIndex, text: string) =>
+  Effect.gen(function* () {
+    const results = new SlowResults()
+    for (;;) {
+      const m = index.match(text, results)
+      if (m._tag !== "NeedsWorker") return m
+      for (const job of m.jobs) results.set(job, yield* Effect.promise(() => services.slowMatcher.run(job)))
+    }
+  })
+
+/** What the user reads when a format ran out of time (`limits.match_timeout`). */
+export const matchTimedOut = (ms: number, alias: string): string =>
+  `That command took too long to match (over ${ms} ms against a format of ${alias}; limits.match_timeout); ` +
+  `try a shorter or simpler command, or ask an administrator to simplify the formats of ${alias}.`
 
 /**
  * Picks the alias exactly as st2 would, locally; when nothing matches locally, asks st2's
  * `/actionalias/match` before saying "not found" (an alias added a second ago must work, and a
  * hit triggers a refresh). Answers the user and returns `undefined` when there is nothing to run.
  */
-const choose = (request: CommandRequest, text: string, prefix: string, reply: Reply) =>
+const choose = (services: Services, request: CommandRequest, text: string, prefix: string, reply: Reply) =>
   Effect.gen(function* () {
     // Right after start, wait briefly for the first load rather than matching remotely (st2's
     // match answers one execution, so a match_multiple command would lose its other occurrences).
     const set = yield* (yield* AliasStore).awaitLoaded(firstLoadWait)
     if (set !== undefined) {
-      const local = set.index.match(text)
+      const local = yield* matchLocally(services, set.index, text)
+      if (local._tag === "TimedOut") {
+        yield* Effect.logWarning("matching a command timed out").pipe(
+          Effect.annotateLogs({
+            alias: local.alias,
+            format: local.format,
+            timeoutMs: services.limits.matchTimeoutMs,
+          }),
+        )
+        yield* reply.effect(matchTimedOut(services.limits.matchTimeoutMs, local.alias))
+        return undefined
+      }
       if (local._tag === "Matched") {
         return {
           alias: local.alias,
@@ -250,7 +326,8 @@ const choose = (request: CommandRequest, text: string, prefix: string, reply: Re
     }
     const error = remote.left
     if (error._tag === "St2BadRequest" && /matched no patterns/.test(error.faultstring)) {
-      const disabled = set?.disabled.match(text)
+      // Only to word the answer: a format that would need the worker is not waited for.
+      const disabled = set?.disabled.match(text, "defer")
       if (disabled?._tag === "Matched") {
         yield* reply.effect(
           `The command "${aliasRef(disabled.alias)}" is disabled in StackStorm; ask an administrator to enable it.`,

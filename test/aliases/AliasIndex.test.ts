@@ -2,6 +2,7 @@ import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { AliasIndex, type AliasMatch } from "../../src/aliases/AliasIndex.ts"
 import { extractMultipleParameters, extractParameters } from "../../src/aliases/extractParameters.ts"
+import { SlowResults } from "../../src/aliases/SlowMatch.ts"
 import type { ActionAlias } from "../../src/st2/ActionAlias.ts"
 
 const alias = (
@@ -300,6 +301,16 @@ describe("AliasIndex.help: st2's generate_helpstring_result", () => {
   it("an invalid filter regex is searched as plain text", () => {
     expect(displays({ filter: "feel... {{" })).toEqual(["How do I feel? I feel... {{status}}!"])
   })
+  it("runs the filter on the linear matcher: `(.|.)*!`, exponential in a backtracking engine", () => {
+    expect(displays({ filter: "(.|.)*!" })).toEqual(["How do I feel? I feel... {{status}}!"])
+  })
+  it("stops and says incomplete when the filter's work passes maxSteps", () => {
+    expect(index.help({ filter: "(.|.)*#" }, { maxSteps: 100 })).toMatchObject({ incomplete: true })
+    expect(index.help({ filter: "(.|.)*#" }, { maxSteps: 1_000_000 })).toEqual({
+      available: 0,
+      helpstrings: [],
+    })
+  })
   it("limit and offset, with st2's quirks; available counts before paging", () => {
     const q = { pack: "the80s" }
     expect(index.help({ ...q, limit: 3 })).toMatchObject({ available: 10 })
@@ -324,6 +335,40 @@ describe("AliasIndex.help: st2's generate_helpstring_result", () => {
     expect(index.help({ pack: "ops" }).helpstrings).toEqual([
       { pack: "ops", display: "other pack thing", description: null },
     ])
+  })
+})
+
+describe("AliasIndex.match: formats the linear matcher cannot take (back-references)", () => {
+  const index = AliasIndex.build([
+    alias("echo", [String.raw`(?P<w>\w+) again (?P=w)`]),
+    alias("hello", ["hello {{who}}"]),
+  ])
+  it("run on the JavaScript engine in-process by default (tools, the sandbox)", () => {
+    expect(summary(index.match("hi again hi"))).toMatchObject({ tag: "Matched", executions: [{ w: "hi" }] })
+  })
+  it('with "defer", become jobs; with their outcomes, the answer', () => {
+    const pending = index.match("hi again hi", "defer")
+    expect(pending._tag).toBe("NeedsWorker")
+    if (pending._tag !== "NeedsWorker") return
+    expect(pending.jobs.map((j) => [j.alias, j.format.format, j.stream, j.all])).toEqual([
+      ["ops.echo", String.raw`(?P<w>\w+) again (?P=w)`, " hi again hi ", false],
+    ])
+    const results = new SlowResults()
+    const job = pending.jobs[0]!
+    results.set(job, { _tag: "Matched", matches: [{ index: 0, text: " hi again hi ", groups: { w: "hi" } }] })
+    expect(summary(index.match("hi again hi", results) as AliasMatch)).toMatchObject({
+      tag: "Matched",
+      executions: [{ w: "hi" }],
+    })
+    results.set(job, { _tag: "TimedOut" })
+    expect(index.match("hi again hi", results)).toEqual({
+      _tag: "TimedOut",
+      alias: "ops.echo",
+      format: String.raw`(?P<w>\w+) again (?P=w)`,
+    })
+  })
+  it("a command whose candidates are all linear never needs a job", () => {
+    expect(index.match("hello you", "defer")._tag).toBe("Matched")
   })
 })
 

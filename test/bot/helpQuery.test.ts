@@ -18,8 +18,30 @@ describe("parseHelpQuery", () => {
     expect(parseHelpQuery("--limit ten")).toEqual(Either.left(`--limit must be a whole number, got "ten"`))
     expect(parseHelpQuery("--pack")).toEqual(Either.left(expect.stringContaining("--pack needs a value")))
     expect(parseHelpQuery("--filter (")).toEqual(
-      Either.left(`--filter "(" is not a valid regular expression`),
+      Either.left(`--filter "(" is not a valid regular expression: missing ), unterminated subpattern`),
     )
+  })
+  it("checks the filter as the index runs it: Python's dialect, the linear matcher, 200 characters", () => {
+    // Python's dialect: `(?P<n>...)` is fine, a JavaScript-only `(?<n>...)` is not.
+    expect(parseHelpQuery("--filter (?P<n>run)")).toEqual(Either.right({ filter: "(?P<n>run)" }))
+    expect(parseHelpQuery("--filter (?<n>run)")).toEqual(
+      Either.left(expect.stringContaining(`--filter "(?<n>run)" is not a valid regular expression`)),
+    )
+    expect(parseHelpQuery(String.raw`--filter (\w)\1`)).toEqual(
+      Either.left(String.raw`--filter "(\w)\1" cannot be used: it uses a back-reference`),
+    )
+    expect(parseHelpQuery(`--filter ${"x".repeat(201)}`)).toEqual(
+      Either.left("--filter is 201 characters long; the limit is 200"),
+    )
+    expect(parseHelpQuery("--filter (?:(?:(?:a{20}){10}){10})")).toEqual(
+      Either.left(
+        expect.stringMatching(/cannot be used: it is too large once its repetitions are written out/),
+      ),
+    )
+    // Exponential in a backtracking engine, linear here: accepted.
+    expect(parseHelpQuery("--filter (.|.)*!")).toEqual(Either.right({ filter: "(.|.)*!" }))
+    // A leading (?i) is what the search does anyway.
+    expect(parseHelpQuery("--filter (?i)deploy")).toEqual(Either.right({ filter: "(?i)deploy" }))
   })
 })
 
