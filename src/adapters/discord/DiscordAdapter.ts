@@ -11,9 +11,8 @@ import {
   type User,
 } from "discord.js"
 import { Effect, Redacted } from "effect"
-import type { AdapterTlsConfig } from "../../config/StormbotConfig.ts"
 import { makeAdapterStreams } from "../AdapterStreams.ts"
-import { CERTIFICATE_HINT, certificateFailure, VERIFIED_TLS } from "../AdapterTls.ts"
+import { type AdapterTlsConfig, CERTIFICATE_HINT, certificateFailure, VERIFIED_TLS } from "../AdapterTls.ts"
 import { type ChatAdapter, ChatTarget, type ConnectionStatus } from "../ChatAdapter.ts"
 import { ChatSendPermanent, ChatSendTransient, ChatTargetUnknown } from "../ChatAdapterError.ts"
 import type { ChatMessage, ChatRoom, ChatUser } from "../ChatMessage.ts"

@@ -1,9 +1,8 @@
 import type { AddressInfo } from "node:net"
 import { webApi } from "@slack/bolt"
 import { Effect, Redacted } from "effect"
-import type { AdapterConfig, AdapterTlsConfig } from "../../config/StormbotConfig.ts"
 import { makeAdapterStreams } from "../AdapterStreams.ts"
-import { VERIFIED_TLS } from "../AdapterTls.ts"
+import { type AdapterTlsConfig, VERIFIED_TLS } from "../AdapterTls.ts"
 import { type ChatAdapter, ChatTarget, type OutboundMessage } from "../ChatAdapter.ts"
 import { ChatSendPermanent, type ChatSendTransient, ChatTargetUnknown } from "../ChatAdapterError.ts"
 import type { ChatUser } from "../ChatMessage.ts"
@@ -19,11 +18,12 @@ import {
   toChatMessage,
 } from "./slackInboundMessage.ts"
 import { makeSlackLogger, type SlackLogSink } from "./slackLogger.ts"
+import type { SlackConfig } from "./slackConfig.ts"
 import { openSlackSession, type SlackSession } from "./SlackSession.ts"
 import { makeSlackTransport } from "./slackTransport.ts"
 
 /** A `slack` entry of the configuration; `tls` defaults to verified with Node's roots. */
-export type SlackAdapterConfig = Omit<Extract<AdapterConfig, { type: "slack" }>, "tls"> & {
+export type SlackAdapterConfig = Omit<SlackConfig, "tls"> & {
   readonly tls?: AdapterTlsConfig | undefined
 }
 
