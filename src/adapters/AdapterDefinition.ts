@@ -70,6 +70,8 @@ export interface AdapterEntryContext {
   secret(key: string): Redacted.Redacted<string> | undefined
   /** A plain setting's value, or `dflt`; records whether it came from the file or the default. */
   setting<A>(key: string, value: A | undefined, dflt: A): A
+  /** A plain setting the file set (a required one, checked): records it came from the file. */
+  setting<A>(key: string, value: A): A
   /** Reports `key` as missing: `is required <why>`, with how to give it. */
   required(key: string, why: string): void
 }

@@ -98,7 +98,7 @@ export const decodeAdapters = (
       )
     names.set(name, i)
 
-    const settings = definition.decode(entry, entryContext(ctx, path, name, entry))
+    const settings = definition.decode(entry, entryContext(ctx, path, name, entry, definition))
     const tls =
       definition.tls === undefined ? undefined : decodeAdapterTls(ctx, path, entry.tls, tlsEnvHonoured)
     if (settings === undefined) return undefined
@@ -129,6 +129,7 @@ const entryContext = (
   at: string,
   name: string,
   entry: Readonly<Record<string, unknown>>,
+  definition: AdapterDefinition,
 ): AdapterEntryContext => {
   const text = (k: string) => (typeof entry[k] === "string" ? (entry[k] as string) : undefined)
   return {
@@ -142,14 +143,20 @@ const entryContext = (
       if (found) ctx.sources.set(`${at}.${key}`, found[1])
       return found?.[0]
     },
-    setting: (key, value, dflt) => {
+    setting: <A>(key: string, value: A | undefined, dflt?: A): A => {
       ctx.sources.set(
         `${at}.${key}`,
         value === undefined ? { _tag: "default" } : ctx.fromFile(`${at}.${key}`),
       )
-      return value ?? dflt
+      return (value ?? dflt) as A
     },
     required: (key, why) =>
-      ctx.problem(`${at}.${key}`, `is required ${why}`, `set ${key} (or ${key}_file, or \${VAR})`),
+      ctx.problem(
+        `${at}.${key}`,
+        `is required ${why}`,
+        `${key}_file` in definition.settings
+          ? `set ${key} (or ${key}_file, or \${VAR})`
+          : `set ${key} (or \${VAR})`,
+      ),
   }
 }

@@ -26,7 +26,14 @@ const dir = realpathSync(mkdtempSync(join(tmpdir(), "stormbot-echo-")))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 writeFileSync(join(dir, "pw"), "ECHO-PASSWORD-1\n")
 writeFileSync(join(dir, "ca.pem"), PEM)
-const entry = { type: "echo", name: "e1", greeting: "hi", password_file: "pw", tls: { ca_file: "ca.pem" } }
+const entry = {
+  type: "echo",
+  name: "e1",
+  greeting: "hi",
+  room: "lobby",
+  password_file: "pw",
+  tls: { ca_file: "ca.pem" },
+}
 const base = { stackstorm: { api_auth: { key: "k" } } }
 const decode = (adapters: unknown, env: Record<string, string> = {}) =>
   decodeConfig({ ...base, adapters }, { baseDir: dir, env })
@@ -42,24 +49,31 @@ afterEach(() => {
 
 describe("a backend added by its definition and one registry line", () => {
   it("decoding: its settings, its secret read from *_file, its default, its tls", () => {
-    const r = decode([entry, { type: "echo", password: "p2" }])
+    const r = decode([entry, { type: "echo", room: "r", password: "p2" }])
     if (Either.isLeft(r)) throw new Error(r.left.message)
     const [e1, e2] = r.right.config.adapters as ReadonlyArray<Record<string, unknown>>
-    expect(e1).toMatchObject({ type: "echo", name: "e1", greeting: "hi", tls: { verify: true, ca: PEM } })
+    expect(e1).toMatchObject({
+      type: "echo",
+      name: "e1",
+      greeting: "hi",
+      room: "lobby",
+      tls: { verify: true, ca: PEM },
+    })
     expect(Redacted.value(e1!.password as Redacted.Redacted<string>)).toBe("ECHO-PASSWORD-1")
     expect(e2).toMatchObject({ type: "echo", name: "echo", greeting: "hello" })
     expect(r.right.sources.get("adapters[0].password")).toMatchObject({ readFrom: join(dir, "pw") })
     expect(r.right.sources.get("adapters[1].greeting")).toEqual({ _tag: "default" })
+    expect(r.right.sources.get("adapters[1].room")).toMatchObject({ _tag: "file", key: "adapters[1].room" })
   })
 
   it("problems: did-you-mean for its type and keys, its required secret, both forms, a duplicate name: all at once", () => {
     const r = decode([
       { type: "ecko" },
-      { type: "echo", greting: "x", password: "p" },
-      { type: "echo", name: "e", tls: { verfy: true }, password: "p" },
-      { type: "echo", name: "d", password: "p" },
+      { type: "echo", greting: "x", room: "r", password: "p" },
+      { type: "echo", name: "e", tls: { verfy: true }, room: "r", password: "p" },
+      { type: "echo", name: "d", room: "r", password: "p" },
       { type: "echo", name: "d" },
-      { type: "echo", name: "f", password: "p", password_file: "pw" },
+      { type: "echo", name: "f", room: "r", password: "p", password_file: "pw" },
     ])
     if (Either.isRight(r)) throw new Error("expected problems")
     expect(r.left.problems).toEqual([
@@ -82,6 +96,12 @@ describe("a backend added by its definition and one registry line", () => {
         hint: "set password (or password_file, or ${VAR})",
       },
       {
+        path: "adapters[4].room",
+        message: "is required (the room the echo server joins)",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the ${VAR} syntax shown to the operator
+        hint: "set room (or ${VAR})",
+      },
+      {
         path: "adapters[5].password",
         message: "`password` and `password_file` are all set",
         hint: "keep exactly one of them",
@@ -93,7 +113,7 @@ describe("a backend added by its definition and one registry line", () => {
     const file = join(dir, "stormbot.yaml")
     writeFileSync(
       file,
-      "stackstorm:\n  api_auth: { key: k }\nadapters:\n  - type: echo\n    name: e1\n    password_file: pw\n    tls: { ca_file: ca.pem }\n",
+      "stackstorm:\n  api_auth: { key: k }\nadapters:\n  - type: echo\n    name: e1\n    room: lobby\n    password_file: pw\n    tls: { ca_file: ca.pem }\n",
     )
     const out: string[] = []
     vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")))
@@ -107,6 +127,7 @@ describe("a backend added by its definition and one registry line", () => {
         "  - type: echo  # file",
         "    name: e1  # file",
         "    greeting: hello  # default",
+        "    room: lobby  # file",
         `    password: <redacted>  # file (adapters[0].password_file, read from ${dir}/pw)`,
         "    tls:",
         "      verify: true  # default",
@@ -118,7 +139,9 @@ describe("a backend added by its definition and one registry line", () => {
   })
 
   it("NODE_TLS_REJECT_UNAUTHORIZED=0: the refusal names its connections", () => {
-    const r = decode([{ type: "echo", name: "e9", password: "p" }], { NODE_TLS_REJECT_UNAUTHORIZED: "0" })
+    const r = decode([{ type: "echo", name: "e9", room: "r", password: "p" }], {
+      NODE_TLS_REJECT_UNAUTHORIZED: "0",
+    })
     if (Either.isRight(r)) throw new Error("expected the refusal")
     expect(r.left.problems[0]!.message).toContain(
       "it would turn off certificate checks on adapter `e9` (the echo server)",

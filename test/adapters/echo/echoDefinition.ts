@@ -16,6 +16,7 @@ export type EchoConfig = {
   readonly type: "echo"
   readonly name: string
   readonly greeting: string
+  readonly room: string
   readonly password: Redacted.Redacted<string>
   readonly tls: AdapterTlsConfig
 }
@@ -25,16 +26,19 @@ export const echoLoads = { count: 0 }
 
 export const echoDefinition = defineAdapter<EchoConfig, { readonly sent?: OutboundMessage[] }>()({
   type: "echo",
-  settings: { greeting: optional(Text), ...secretKeys("password") },
+  settings: { greeting: optional(Text), room: optional(Text), ...secretKeys("password") },
   tls: { connections: () => ["the echo server"] },
   decode: (entry, ctx) => {
     const greeting = ctx.setting("greeting", entry.greeting, "hello")
     const password = ctx.secret("password")
-    if (password === undefined) return void ctx.required("password", "for the echo server")
-    return { greeting, password }
+    if (password === undefined) ctx.required("password", "for the echo server")
+    if (entry.room === undefined) ctx.required("room", "(the room the echo server joins)")
+    if (password === undefined || entry.room === undefined) return undefined
+    return { greeting, room: ctx.setting("room", entry.room), password }
   },
   show: (c, lines) => {
     lines.value("greeting", c.greeting)
+    lines.value("room", c.room)
     lines.secret("password", c.password)
   },
   make: async (c, options) => {
