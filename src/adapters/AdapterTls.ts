@@ -1,11 +1,22 @@
-import type { AdapterTlsConfig } from "../config/adapterTypes.ts"
-
 /**
  * TLS of the network adapters (docs/adapters.md): each takes the configuration's `tls` and
  * passes `tlsConnectOptions` explicitly to every connection its SDK opens, so the process-wide
  * `NODE_TLS_REJECT_UNAUTHORIZED` never decides whether a chat token travels over a checked
  * connection.
  */
+
+/** A network adapter's decoded `tls`: what its SDK's connections are given, explicitly. */
+export interface AdapterTlsConfig {
+  /** Check the platform's certificate (`rejectUnauthorized`). */
+  readonly verify: boolean
+  /** PEM contents of `tls.ca_file`, read at load: the CAs trusted instead of Node's roots. */
+  readonly ca?: string | undefined
+  /**
+   * Whether the file set `tls.verify` or `tls.ca_file`. An adapter that did not is the one
+   * `NODE_TLS_REJECT_UNAUTHORIZED=0` with `insecure_tls_for_all: true` turns to `verify: false`.
+   */
+  readonly explicit: boolean
+}
 
 /** An adapter built without a `tls` (tests, embedding): the certificate is checked against Node's roots. */
 export const VERIFIED_TLS: AdapterTlsConfig = { verify: true, explicit: false }

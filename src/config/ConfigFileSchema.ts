@@ -114,7 +114,7 @@ export const ConfigFileSchema = Schema.Struct({
   /** Let `NODE_TLS_REJECT_UNAUTHORIZED=0` weaken the chat adapters' TLS instead of refusing to start. */
   insecure_tls_for_all: opt(Bool),
   stackstorm: opt(StackstormSection),
-  /** Each entry is decoded by its type's schema (`adapterTypes`), so unknown types list the known. */
+  /** Each entry is decoded by its type's registry entry (`adapters/adapterRegistry.ts`), so unknown types list the known. */
   adapters: opt(Schema.Array(Schema.Unknown)),
   web: opt(WebSection),
   limits: opt(LimitsSection),

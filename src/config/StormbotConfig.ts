@@ -1,8 +1,9 @@
 import type { Redacted } from "effect"
 import type { St2Endpoints } from "../st2/St2Endpoints.ts"
-import type { AdapterConfig } from "./adapterTypes.ts"
+import type { AdapterConfig } from "../adapters/adapterRegistry.ts"
 
-export type { AdapterConfig, AdapterTlsConfig } from "./adapterTypes.ts"
+export type { AdapterConfig } from "../adapters/adapterRegistry.ts"
+export type { AdapterTlsConfig } from "../adapters/AdapterTls.ts"
 
 export type LogLevel = "trace" | "debug" | "info" | "warning" | "error"
 export type LogFormat = "auto" | "json" | "pretty"

@@ -1,5 +1,7 @@
 import { Data } from "effect"
-import type { AdapterConfig } from "./adapterTypes.ts"
+import type { AdapterDefinition } from "../adapters/AdapterDefinition.ts"
+import { ADAPTERS, type AdapterConfig } from "../adapters/adapterRegistry.ts"
+import type { AdapterTlsConfig } from "../adapters/AdapterTls.ts"
 import type { ConfigProblem } from "./ConfigError.ts"
 import type { Env } from "./interpolateEnv.ts"
 
@@ -11,21 +13,15 @@ export const TLS_ENV_VARIABLE = "NODE_TLS_REJECT_UNAUTHORIZED"
 
 export const envDisablesTls = (env: Env): boolean => env[TLS_ENV_VARIABLE] === "0"
 
-/** The TLS connections one adapter's SDK opens, by name (none for the terminal). */
+/** The TLS connections one adapter's SDK opens, by name, from its registry entry (none for the terminal). */
 export const tlsConnectionsOf = (a: AdapterConfig): ReadonlyArray<string> => {
-  switch (a.type) {
-    case "text":
-      return []
-    case "slack":
-      // The Events API receiver (mode http) is a server: it opens no TLS connection.
-      return a.mode === "socket" ? ["the Slack Web API", "the Socket Mode WebSocket"] : ["the Slack Web API"]
-    case "discord":
-      return ["Discord's REST API", "the Discord gateway WebSocket"]
-  }
+  const definition: AdapterDefinition | undefined = ADAPTERS.find((d) => d.type === a.type)
+  return definition?.tls?.connections(a) ?? []
 }
 
-type NetworkAdapter = Exclude<AdapterConfig, { type: "text" }>
-const isNetwork = (a: AdapterConfig): a is NetworkAdapter => a.type !== "text"
+/** An adapter whose entry takes `tls`: one whose SDK opens connections to the platform. */
+type NetworkAdapter = Extract<AdapterConfig, { readonly tls: AdapterTlsConfig }>
+const isNetwork = (a: AdapterConfig): a is NetworkAdapter => "tls" in a && a.tls !== undefined
 
 /**
  * The adapters `NODE_TLS_REJECT_UNAUTHORIZED=0` reaches when the configuration opts in: the

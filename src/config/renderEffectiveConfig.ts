@@ -1,3 +1,5 @@
+import type { AdapterDefinition } from "../adapters/AdapterDefinition.ts"
+import { ADAPTERS } from "../adapters/adapterRegistry.ts"
 import type { LoadedConfig, ValueSource } from "./LoadedConfig.ts"
 
 const REDACTED = "<redacted>"
@@ -40,7 +42,8 @@ interface Line {
 
 /**
  * The effective configuration as YAML, each value followed by its source as a comment. Secrets
- * print as `<redacted>`, PEM contents as their size; the output never contains a secret.
+ * print as `<redacted>`, PEM contents as their size; the output never contains a secret. Each
+ * adapter shows its settings through its registry entry (`AdapterDefinition.show`), then its `tls`.
  */
 export const renderEffectiveConfig = (loaded: LoadedConfig): string => {
   const { config: c, sources } = loaded
@@ -110,29 +113,20 @@ export const renderEffectiveConfig = (loaded: LoadedConfig): string => {
     }
   }
   section(0, "adapters")
+  const registry: ReadonlyArray<AdapterDefinition> = ADAPTERS
   c.adapters.forEach((a, i) => {
+    const at = `adapters[${i}]`
     lines.push({
       text: `  - type: ${scalar(a.type)}`,
-      source: describeSource(sources.get(`adapters[${i}].type`), `adapters[${i}].type`),
+      source: describeSource(sources.get(`${at}.type`), `${at}.type`),
     })
-    value(2, "name", `adapters[${i}].name`, a.name)
-    const at = `adapters[${i}]`
-    if (a.type === "slack") {
-      value(2, "mode", `${at}.mode`, a.mode)
-      value(2, "bot_token", `${at}.bot_token`, REDACTED, true)
-      value(2, "app_token", `${at}.app_token`, a.appToken && REDACTED, true)
-      value(2, "signing_secret", `${at}.signing_secret`, a.signingSecret && REDACTED, true)
-      value(2, "api_url", `${at}.api_url`, a.apiUrl)
-      if (a.mode === "http") {
-        value(2, "http_host", `${at}.http_host`, a.http.host)
-        value(2, "http_port", `${at}.http_port`, a.http.port)
-        value(2, "http_path", `${at}.http_path`, a.http.path)
-      }
-    } else if (a.type === "discord") {
-      value(2, "token", `${at}.token`, REDACTED, true)
-      value(2, "api_url", `${at}.api_url`, a.apiUrl)
-    }
-    if (a.type !== "text") {
+    value(2, "name", `${at}.name`, a.name)
+    const definition = registry.find((d) => d.type === a.type)
+    definition?.show(a, {
+      value: (key, v) => value(2, key, `${at}.${key}`, v),
+      secret: (key, v) => value(2, key, `${at}.${key}`, v && REDACTED, true),
+    })
+    if (definition?.tls !== undefined && "tls" in a) {
       section(2, "tls")
       value(3, "verify", `${at}.tls.verify`, a.tls.verify)
       value(3, "ca_file", `${at}.tls.ca_file`, a.tls.ca && `<PEM, ${a.tls.ca.length} bytes>`, true)

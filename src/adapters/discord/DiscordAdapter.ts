@@ -11,9 +11,9 @@ import {
   type User,
 } from "discord.js"
 import { Effect, Redacted } from "effect"
-import type { AdapterTlsConfig } from "../../config/StormbotConfig.ts"
+import { makeAdapterSessions } from "../AdapterSessions.ts"
 import { makeAdapterStreams } from "../AdapterStreams.ts"
-import { CERTIFICATE_HINT, certificateFailure, VERIFIED_TLS } from "../AdapterTls.ts"
+import { type AdapterTlsConfig, CERTIFICATE_HINT, certificateFailure, VERIFIED_TLS } from "../AdapterTls.ts"
 import { type ChatAdapter, ChatTarget, type ConnectionStatus } from "../ChatAdapter.ts"
 import { ChatSendPermanent, ChatSendTransient, ChatTargetUnknown } from "../ChatAdapterError.ts"
 import type { ChatMessage, ChatRoom, ChatUser } from "../ChatMessage.ts"
@@ -92,10 +92,11 @@ export const makeDiscordAdapter = (options: DiscordAdapterOptions): ChatAdapter 
   const streams = makeAdapterStreams()
   const rateLimitWaitMs = options.rateLimitWaitMs ?? 3_000
   const tls = options.tls ?? VERIFIED_TLS
-  let current: Session | undefined
+  /** The session the latest `connect` opened (`sessions`, below). */
+  const current = (): Session | undefined => sessions.current()
 
   const report = (session: Session, status: ConnectionStatus) => {
-    if (session.closed || current !== session || session.tlsRefused) return
+    if (session.closed || current() !== session || session.tlsRefused) return
     const now = streams.currentStatus()
     if (now._tag === status._tag && JSON.stringify(now) === JSON.stringify(status)) return
     // A rejected token stays rejected for this session: later closes add nothing.
@@ -113,8 +114,7 @@ export const makeDiscordAdapter = (options: DiscordAdapterOptions): ChatAdapter 
     void session.client.destroy().catch(() => undefined)
   }
 
-  const open = Effect.sync(() => {
-    streams.setStatus({ _tag: "Connecting" })
+  const open = (): Session => {
     const agent = discordRestAgent(tls)
     const client = new Client({
       intents: [
@@ -149,7 +149,6 @@ export const makeDiscordAdapter = (options: DiscordAdapterOptions): ChatAdapter 
       (error: unknown) => report(session, statusOfLoginError(error)),
     )
     const session: Session = { client, agent, login, ready, closed: false, tlsRefused: false }
-    current = session
     client.on(Events.ClientReady, () => {
       markReady()
       report(session, { _tag: "Connected" })
@@ -179,31 +178,29 @@ export const makeDiscordAdapter = (options: DiscordAdapterOptions): ChatAdapter 
       if (normalised !== undefined) streams.pushMessage(normalised)
     })
     return session
-  })
+  }
 
-  const close = (session: Session) =>
-    Effect.promise(async () => {
-      session.closed = true
-      if (current === session) current = undefined
-      // discord.js opens the gateway socket late in `login`; destroying before that would leave
-      // it running. Wait for the login in flight (bounded), and destroy again once it settles.
-      // A refused certificate destroyed the client already; its login never settles.
-      let settled = session.tlsRefused
-      if (!settled) await Promise.race([session.login.then(() => (settled = true)), sleep(LOGIN_SETTLE_MS)])
-      await session.client.destroy().catch(() => undefined)
-      if (!settled)
-        void session.login.then(async () => {
-          await session.client.destroy().catch(() => undefined)
-          await session.agent.destroy().catch(() => undefined)
-        })
-      else await session.agent.destroy().catch(() => undefined)
-      if (streams.currentStatus()._tag !== "Stopped") streams.setStatus({ _tag: "Stopped", reason: "closed" })
-    })
+  const close = async (session: Session) => {
+    session.closed = true
+    // discord.js opens the gateway socket late in `login`; destroying before that would leave
+    // it running. Wait for the login in flight (bounded), and destroy again once it settles.
+    // A refused certificate destroyed the client already; its login never settles.
+    let settled = session.tlsRefused
+    if (!settled) await Promise.race([session.login.then(() => (settled = true)), sleep(LOGIN_SETTLE_MS)])
+    await session.client.destroy().catch(() => undefined)
+    if (!settled)
+      void session.login.then(async () => {
+        await session.client.destroy().catch(() => undefined)
+        await session.agent.destroy().catch(() => undefined)
+      })
+    else await session.agent.destroy().catch(() => undefined)
+  }
+  const sessions = makeAdapterSessions(streams, { open, close })
 
   const notConnected = new ChatSendTransient({ adapter: name, reason: "not connected to Discord" })
   /** The current session's client once it is ready (waiting a little while it connects). */
   const clientOrFail = Effect.suspend(() => {
-    const session = current
+    const session = current()
     if (session === undefined) return Effect.fail(notConnected)
     if (session.client.isReady()) return Effect.succeed(session.client)
     const status = streams.currentStatus()
@@ -279,7 +276,7 @@ export const makeDiscordAdapter = (options: DiscordAdapterOptions): ChatAdapter 
           if (address.threadId !== undefined)
             return ChatTarget.room({ id: address.id, name: knownChannelName(address.id) }, address.threadId)
           // `<#thread>` typed by hand: a cached thread leads to its parent; otherwise the id as is.
-          const cached = current?.client.channels.cache.get(address.id)
+          const cached = current()?.client.channels.cache.get(address.id)
           const target = cached === undefined ? undefined : targetOfChannel(cached)
           return target ?? ChatTarget.room({ id: address.id, name: knownChannelName(address.id) })
         }
@@ -317,7 +314,8 @@ export const makeDiscordAdapter = (options: DiscordAdapterOptions): ChatAdapter 
       if (address?._tag === "User" || address?._tag === "Snowflake")
         return Effect.succeed(knownUser(address.id))
       if (address?._tag === "UserName" || address?._tag === "Name") {
-        const user = current === undefined ? undefined : userByName(current.client, address.name)
+        const session = current()
+        const user = session === undefined ? undefined : userByName(session.client, address.name)
         if (user !== undefined) return Effect.succeed(chatUserOf(user))
       }
       return Effect.fail(
@@ -330,11 +328,11 @@ export const makeDiscordAdapter = (options: DiscordAdapterOptions): ChatAdapter 
     })
 
   const knownUser = (id: string): ChatUser => {
-    const user = current?.client.users.cache.get(id)
+    const user = current()?.client.users.cache.get(id)
     return user === undefined ? { id, displayName: id, handle: id } : chatUserOf(user)
   }
   const knownChannelName = (id: string): string => {
-    const channel = current?.client.channels.cache.get(id)
+    const channel = current()?.client.channels.cache.get(id)
     return channel !== undefined && "name" in channel && typeof channel.name === "string" ? channel.name : id
   }
 
@@ -378,7 +376,7 @@ export const makeDiscordAdapter = (options: DiscordAdapterOptions): ChatAdapter 
     kind: "discord",
     limits: { maxMessageLength: DISCORD_MAX_MESSAGE_LENGTH, minSendIntervalMs: 0 },
     capabilities: { threads: true, ephemeral: false, richExtra: true },
-    connect: Effect.asVoid(Effect.acquireRelease(open, close)),
+    connect: sessions.connect,
     status: streams.status,
     messages: streams.messages,
     userToSt2: (user) => discordUserString(user.id),

@@ -3,8 +3,7 @@ import { isIP } from "node:net"
 import { checkServerIdentity, connect as tlsConnect, TLSSocket } from "node:tls"
 import { type IShardingStrategy, SimpleShardingStrategy } from "discord.js"
 import { Agent } from "undici"
-import type { AdapterTlsConfig } from "../../config/adapterTypes.ts"
-import { tlsConnectOptions } from "../AdapterTls.ts"
+import { type AdapterTlsConfig, tlsConnectOptions } from "../AdapterTls.ts"
 
 /**
  * The Discord adapter's TLS, explicit on both of discord.js's connections so that

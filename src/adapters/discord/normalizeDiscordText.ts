@@ -1,9 +1,11 @@
+import { normaliseTypography } from "../normaliseTypography.ts"
+
 /**
  * What a Discord client puts in `content`, turned back into what the person typed, before the
  * command is matched: a leading mention of the bot (`<@BOT> st2 ...`, `<@!BOT>`) is stripped and
  * reported; other mentions become readable (`<@id>` → `@username`, `<#id>` → `#name`, `<@&id>` →
- * `@role`, `<:emoji:id>` → `:emoji:`); smart quotes become straight; non-breaking and other odd
- * spaces become plain spaces.
+ * `@role`, `<:emoji:id>` → `:emoji:`); then `normaliseTypography` (smart quotes, odd spaces,
+ * zero-width characters).
  */
 export interface DiscordNames {
   readonly botId: string
@@ -18,17 +20,14 @@ export const normalizeDiscordText = (
 ): { readonly text: string; readonly mentionsBot: boolean } => {
   const leading = new RegExp(`^\\s*<@!?${escapeRegExp(names.botId)}>[\\s,:]*`)
   const mentionsBot = leading.test(content)
-  const text = content
-    .replace(leading, "")
-    .replace(/<@!?(\d+)>/g, (_, id: string) => `@${names.userName(id) ?? id}`)
-    .replace(/<@&(\d+)>/g, (_, id: string) => `@${names.roleName(id) ?? id}`)
-    .replace(/<#(\d+)>/g, (_, id: string) => `#${names.channelName(id) ?? id}`)
-    .replace(/<a?(:\w+:)\d+>/g, "$1")
-    .replace(/[\u2018\u2019\u201A\u201B\u2032]/g, "'")
-    .replace(/[\u201C\u201D\u201E\u201F\u2033]/g, '"')
-    .replace(/[\u00A0\u2000-\u200A\u202F\u205F\u3000]/g, " ")
-    .replace(/\u200B|\u200C|\u200D|\uFEFF/g, "")
-    .trim()
+  const text = normaliseTypography(
+    content
+      .replace(leading, "")
+      .replace(/<@!?(\d+)>/g, (_, id: string) => `@${names.userName(id) ?? id}`)
+      .replace(/<@&(\d+)>/g, (_, id: string) => `@${names.roleName(id) ?? id}`)
+      .replace(/<#(\d+)>/g, (_, id: string) => `#${names.channelName(id) ?? id}`)
+      .replace(/<a?(:\w+:)\d+>/g, "$1"),
+  ).trim()
   return { text, mentionsBot }
 }
 

@@ -1,9 +1,9 @@
 import type { AddressInfo } from "node:net"
 import { webApi } from "@slack/bolt"
 import { Effect, Redacted } from "effect"
-import type { AdapterConfig, AdapterTlsConfig } from "../../config/StormbotConfig.ts"
+import { makeAdapterSessions } from "../AdapterSessions.ts"
 import { makeAdapterStreams } from "../AdapterStreams.ts"
-import { VERIFIED_TLS } from "../AdapterTls.ts"
+import { type AdapterTlsConfig, VERIFIED_TLS } from "../AdapterTls.ts"
 import { type ChatAdapter, ChatTarget, type OutboundMessage } from "../ChatAdapter.ts"
 import { ChatSendPermanent, type ChatSendTransient, ChatTargetUnknown } from "../ChatAdapterError.ts"
 import type { ChatUser } from "../ChatMessage.ts"
@@ -19,11 +19,12 @@ import {
   toChatMessage,
 } from "./slackInboundMessage.ts"
 import { makeSlackLogger, type SlackLogSink } from "./slackLogger.ts"
+import type { SlackConfig } from "./slackConfig.ts"
 import { openSlackSession, type SlackSession } from "./SlackSession.ts"
 import { makeSlackTransport } from "./slackTransport.ts"
 
 /** A `slack` entry of the configuration; `tls` defaults to verified with Node's roots. */
-export type SlackAdapterConfig = Omit<Extract<AdapterConfig, { type: "slack" }>, "tls"> & {
+export type SlackAdapterConfig = Omit<SlackConfig, "tls"> & {
   readonly tls?: AdapterTlsConfig | undefined
 }
 
@@ -88,7 +89,6 @@ export const makeSlackAdapter = (
   })
   const directory = new SlackDirectory(client)
   let bot: SlackBotIdentity | undefined
-  let session: SlackSession | undefined
 
   // Inbound events are handled one after the other (name lookups are async) so `messages`
   // keeps Slack's order; a message seen twice (as `message` and `app_mention`, or an HTTP retry)
@@ -108,36 +108,27 @@ export const makeSlackAdapter = (
       .then(streams.pushMessage, (e: unknown) => logger.error(`dropped an inbound message: ${String(e)}`))
   }
 
-  const open = Effect.sync(() => {
-    streams.setStatus({ _tag: "Connecting" })
-    session = openSlackSession({
-      mode: config.mode,
-      botToken,
-      appToken: config.appToken === undefined ? undefined : Redacted.value(config.appToken),
-      signingSecret: config.signingSecret === undefined ? undefined : Redacted.value(config.signingSecret),
-      slackApiUrl,
-      transport,
-      http: config.http,
-      clientPingTimeoutMs: options.clientPingTimeoutMs,
-      logger,
-      client,
-      setStatus: streams.setStatus,
-      onIdentity: (b) => {
-        bot = b
-      },
-      onEvent,
-    })
-    return session
+  const sessions = makeAdapterSessions<SlackSession>(streams, {
+    open: () =>
+      openSlackSession({
+        mode: config.mode,
+        botToken,
+        appToken: config.appToken === undefined ? undefined : Redacted.value(config.appToken),
+        signingSecret: config.signingSecret === undefined ? undefined : Redacted.value(config.signingSecret),
+        slackApiUrl,
+        transport,
+        http: config.http,
+        clientPingTimeoutMs: options.clientPingTimeoutMs,
+        logger,
+        client,
+        setStatus: streams.setStatus,
+        onIdentity: (b) => {
+          bot = b
+        },
+        onEvent,
+      }),
+    close: (session) => session.close(),
   })
-  const close = (s: SlackSession) =>
-    Effect.promise(() => s.close()).pipe(
-      Effect.ensuring(
-        Effect.sync(() => {
-          if (session === s) session = undefined
-          streams.setStatus({ _tag: "Stopped", reason: "closed" })
-        }),
-      ),
-    )
 
   const call = <A>(what: string, f: () => Promise<A>) =>
     Effect.tryPromise({ try: f, catch: (e) => slackSendError(name, e, what) })
@@ -304,7 +295,7 @@ export const makeSlackAdapter = (
     kind: "slack",
     limits: { maxMessageLength: SLACK_MAX_TEXT, minSendIntervalMs: options.minSendIntervalMs ?? 1_000 },
     capabilities: { threads: true, ephemeral: true, richExtra: true },
-    connect: Effect.asVoid(Effect.acquireRelease(open, close)),
+    connect: sessions.connect,
     status: streams.status,
     messages: streams.messages,
     userToSt2: slackUserToSt2,
@@ -313,6 +304,6 @@ export const makeSlackAdapter = (
     resolveUser: (user) => lookupUser(user),
     sourceContext: (message) => sourceContextOf(name, message),
     send,
-    httpAddress: () => session?.httpAddress(),
+    httpAddress: () => sessions.current()?.httpAddress(),
   }
 }

@@ -1,3 +1,5 @@
+import { normaliseTypography } from "../normaliseTypography.ts"
+
 /**
  * What the normaliser needs to know about names; both lookups are synchronous (the caller fetched
  * the names first, see `slackMarkupIds`). Unknown ids are written as the id.
@@ -26,17 +28,17 @@ export const slackMarkupIds = (text: string): { readonly users: string[]; readon
  *   link without its scheme (Slack turned `example.com` into a link), else the URL itself;
  *   `<mailto:a@b.c|a@b.c>` → `a@b.c`;
  * - `&lt; &gt; &amp;` unescaped (after the markup, so `&lt;` typed by a person never becomes markup);
- * - curly quotes → straight quotes, non-breaking and other exotic spaces → spaces.
+ * - then `normaliseTypography`: curly quotes → straight quotes, non-breaking and other exotic
+ *   spaces → spaces, zero-width characters removed.
  */
 export const normaliseSlackText = (text: string, names: SlackNames): string =>
-  text
-    .replace(/<([^<>]*)>/g, (_all, inner: string) => renderMarkup(inner, names))
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&amp;/g, "&")
-    .replace(/[\u2018\u2019\u201A\u201B\u2032]/g, "'")
-    .replace(/[\u201C\u201D\u201E\u201F\u2033]/g, '"')
-    .replace(/[\u00A0\u2007\u202F\u2000-\u200A\u3000]/g, " ")
+  normaliseTypography(
+    text
+      .replace(/<([^<>]*)>/g, (_all, inner: string) => renderMarkup(inner, names))
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&amp;/g, "&"),
+  )
 
 const renderMarkup = (inner: string, names: SlackNames): string => {
   const bar = inner.indexOf("|")

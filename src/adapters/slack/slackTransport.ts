@@ -1,8 +1,7 @@
 import type { Socket } from "node:net"
 import type { webApi } from "@slack/bolt"
 import { Agent, buildConnector, fetch as undiciFetch } from "undici"
-import type { AdapterTlsConfig } from "../../config/adapterTypes.ts"
-import { tlsConnectOptions } from "../AdapterTls.ts"
+import { type AdapterTlsConfig, tlsConnectOptions } from "../AdapterTls.ts"
 
 type FetchFunction = NonNullable<webApi.WebClientOptions["fetch"]>
 

@@ -2,6 +2,7 @@ import * as os from "node:os"
 import * as readline from "node:readline"
 import type { Readable, Writable } from "node:stream"
 import { Effect, Runtime, Stream } from "effect"
+import { makeAdapterSessions } from "../AdapterSessions.ts"
 import { makeAdapterStreams } from "../AdapterStreams.ts"
 import { type ChatAdapter, ChatTarget } from "../ChatAdapter.ts"
 import type { ChatMessage, ChatRoom, ChatUser } from "../ChatMessage.ts"
@@ -74,8 +75,7 @@ export const makeTextAdapter = (options: TextAdapterOptions = {}): ChatAdapter =
     }
   }
 
-  const open = Effect.map(Effect.runtime<never>(), (runtime) => {
-    streams.setStatus({ _tag: "Connecting" })
+  const open = (runtime: Runtime.Runtime<never>) => {
     // A reader that went away (`stormbot start | head -1`, a closed terminal) makes a write fail
     // with EPIPE as an 'error' event, which would crash the process. Nobody can read the chat
     // any more: stop reading and end the input as at its end, say so once, and drop later
@@ -135,18 +135,17 @@ export const makeTextAdapter = (options: TextAdapterOptions = {}): ChatAdapter =
       close: () => {
         releasing = true
         session.close()
-        if (streams.currentStatus()._tag !== "Stopped")
-          streams.setStatus({ _tag: "Stopped", reason: "closed" })
       },
     }
-  })
+  }
+  const sessions = makeAdapterSessions(streams, { open, close: (session) => session.close() })
 
   return {
     name,
     kind: "text",
     limits: { maxMessageLength: 1_000_000, minSendIntervalMs: 0 },
     capabilities: { threads: false, ephemeral: false, richExtra: false },
-    connect: Effect.asVoid(Effect.acquireRelease(open, (session) => Effect.sync(session.close))),
+    connect: sessions.connect,
     status: streams.status,
     // Lines read but not yet taken by the bot when the output went away are not commands any more.
     messages: Stream.takeWhile(streams.messages, () => outputGone === undefined),

@@ -1,7 +1,6 @@
 import { Either, Schema } from "effect"
 import { describe, expect, it } from "vitest"
-import { fastSourceContext } from "../../../src/adapters/fastSourceContext.ts"
-import { SourceContext } from "../../../src/adapters/SourceContext.ts"
+import { fastSourceContext, SourceContext } from "../../../src/adapters/SourceContext.ts"
 import { fastAliasExecutionResult } from "../../../src/st2/fast/fastAliasExecutionResult.ts"
 import { fastAnnouncement } from "../../../src/st2/fast/fastAnnouncement.ts"
 import { AliasExecutionResult } from "../../../src/st2/schemas/AliasExecution.ts"
