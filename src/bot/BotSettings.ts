@@ -1,5 +1,5 @@
 import { Context } from "effect"
-import { DEFAULTS } from "../config/decodeConfig.ts"
+import { LIMITS_DEFAULTS } from "../config/decodeLimits.ts"
 import type { LimitsConfig } from "../config/StormbotConfig.ts"
 import type { CommandPrefixes } from "./parseCommand.ts"
 
@@ -13,8 +13,8 @@ export interface BotSettingsShape extends CommandPrefixes {
 
 /** `limits.max_command_length` and `limits.match_timeout` (ms) when the settings leave them out. */
 export const defaultCommandLimits: NonNullable<BotSettingsShape["limits"]> = {
-  maxCommandLength: DEFAULTS.maxCommandLength,
-  matchTimeoutMs: DEFAULTS.matchTimeoutSeconds * 1000,
+  maxCommandLength: LIMITS_DEFAULTS.max_command_length,
+  matchTimeoutMs: LIMITS_DEFAULTS.match_timeout * 1000,
 }
 
 export class BotSettings extends Context.Tag("stormbot/BotSettings")<BotSettings, BotSettingsShape>() {}
